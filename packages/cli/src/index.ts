@@ -1,0 +1,3 @@
+export { main } from "./main";
+export type { CliIo } from "./io";
+export { validateFile, type FileVerdict } from "./commands/validate";

@@ -1,0 +1,26 @@
+import { validateCommand } from "./commands/validate";
+import type { CliIo } from "./io";
+
+const USAGE = `Usage: crewflow <command> [options]
+
+Commands:
+  validate FILE… [--json]   check flow files (crewai.flow/v1, YAML or JSON); exit 0 valid, 2 invalid
+`;
+
+/** Runs one CLI invocation and returns its exit code (no process.exit, so tests can call it in-process). */
+export async function main(argv: string[], io: CliIo): Promise<number> {
+  const [command, ...rest] = argv;
+  switch (command) {
+    case "validate":
+      return validateCommand(rest, io);
+    case undefined:
+    case "help":
+    case "--help":
+    case "-h":
+      io.stdout.write(USAGE);
+      return command === undefined ? 2 : 0;
+    default:
+      io.stderr.write(`crewflow: unknown command '${command}'\n${USAGE}`);
+      return 2;
+  }
+}

@@ -1,0 +1,127 @@
+// Loading a flow document: text → YAML/JSON data → schema → cross-field rules → diagnostics.
+// Mirrors CrewAI's FlowDefinition.from_declaration (§8.1) but collects every problem with its path
+// instead of raising the first, so the editor and the CLI can show them all.
+import { LineCounter, parseDocument } from "yaml";
+import type { core } from "zod";
+import { type Diagnostic, error, formatPath } from "./diagnostics";
+import {
+  checkActionCel,
+  checkActionCrews,
+  checkActionRefs,
+  checkMethodName,
+  checkSelfListen,
+  CONVERSATIONAL_BUILTINS,
+  isConversational,
+  loggedIssues,
+} from "./rules";
+import { FLOW_ROOTS } from "./cel";
+import { methodSchema } from "./schema/method";
+import { type FlowDefinition, flowDefinitionSchema } from "./schema/flow";
+import { diagnose } from "./semantics";
+
+export interface LoadOptions {
+  /** Where the text came from; relative crew paths are checked against its directory. */
+  sourcePath?: string;
+}
+
+export interface LoadResult {
+  definition: FlowDefinition | null;
+  errors: Diagnostic[];
+  warnings: Diagnostic[];
+}
+
+/** YAML 1.1 because CrewAI reads files with PyYAML (`yes`/`on` are booleans there). */
+export const YAML_OPTIONS = { version: "1.1", uniqueKeys: false, prettyErrors: false } as const;
+
+/** Parse YAML or JSON text (JSON is read as YAML, as CrewAI does) and validate it. */
+export function loadDefinitionText(text: string, options: LoadOptions = {}): LoadResult {
+  if (!text.trim()) {
+    const message = options.sourcePath
+      ? `Flow declaration file is empty: ${options.sourcePath}`
+      : "Flow declaration contents are empty";
+    return failed([error("", message)]);
+  }
+  const lineCounter = new LineCounter();
+  const document = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
+  if (document.errors.length > 0) {
+    return failed(
+      document.errors.map((problem) => {
+        const at = lineCounter.linePos(problem.pos[0]);
+        const where = options.sourcePath ? `${options.sourcePath}:${at.line}:${at.col}` : `line ${at.line}, column ${at.col}`;
+        return error("", `YAML syntax error at ${where}: ${firstLine(problem.message)}`);
+      }),
+    );
+  }
+  return validateDefinition(document.toJS({ maxAliasCount: 1000 }), options);
+}
+
+/** Validate already-parsed data (a mapping from YAML/JSON or from the editor). */
+export function validateDefinition(data: unknown, options: LoadOptions = {}): LoadResult {
+  if (data === null || typeof data !== "object" || Array.isArray(data))
+    return failed([error("", "Flow declaration must contain a mapping")]);
+
+  const errors: Diagnostic[] = [];
+  const parsed = flowDefinitionSchema.safeParse(data, { reportInput: true });
+  if (!parsed.success) errors.push(...parsed.error.issues.flatMap(issueToDiagnostics));
+
+  // Method rules run per method even when another part of the file is broken, so one pass shows them all.
+  const rawMethods = (data as Record<string, unknown>).methods;
+  const conversational = isConversational(parsed.success ? parsed.data : { conversational: readConversational(data) });
+  const warnings: Diagnostic[] = [];
+  if (rawMethods && typeof rawMethods === "object" && !Array.isArray(rawMethods)) {
+    for (const [name, raw] of Object.entries(rawMethods)) {
+      errors.push(...checkMethodName(name));
+      const method = methodSchema.safeParse(raw, { reportInput: true });
+      if (!method.success) continue;
+      const path = `methods.${name}`;
+      errors.push(...checkSelfListen(name, method.data.listen, conversational));
+      errors.push(...checkActionCel(method.data.do, `${path}.do`, FLOW_ROOTS));
+      if (!(conversational && CONVERSATIONAL_BUILTINS.has(name))) errors.push(...checkActionRefs(method.data.do, `${path}.do`));
+      errors.push(...checkActionCrews(method.data.do, `${path}.do`, options.sourcePath !== undefined));
+      warnings.push(...loggedIssues(name, method.data));
+    }
+  }
+  const unique = dedupe(errors);
+  if (unique.length > 0 || !parsed.success) return { definition: null, errors: unique, warnings };
+  return { definition: parsed.data, errors: [], warnings: [...warnings, ...diagnose(parsed.data)] };
+}
+
+function readConversational(data: object): { enabled?: boolean } | null {
+  const block = (data as Record<string, unknown>).conversational;
+  return block && typeof block === "object" ? (block as { enabled?: boolean }) : null;
+}
+
+function failed(errors: Diagnostic[]): LoadResult {
+  return { definition: null, errors, warnings: [] };
+}
+
+function firstLine(message: string): string {
+  return message.split("\n")[0] ?? message;
+}
+
+/** Zod issues in CrewAI's (pydantic's) words, one diagnostic per offending key. */
+function issueToDiagnostics(issue: core.$ZodIssue): Diagnostic[] {
+  const path = formatPath(issue.path);
+  if (issue.code === "unrecognized_keys")
+    return issue.keys.map((key) =>
+      error(formatPath([...issue.path, key]), `Extra inputs are not permitted (unknown key '${key}')`, "extra_forbidden"),
+    );
+  if (issue.code === "invalid_type" && issue.input === undefined) return [error(path, "Field required", "missing")];
+  if (issue.code === "invalid_union" && issue.errors.length > 0 && !issue.message.startsWith("Input tag")) {
+    // A plain union (e.g. start: bool | condition): report the branch that got furthest.
+    const deepest = issue.errors.flat().sort((a, b) => b.path.length - a.path.length)[0];
+    if (deepest && deepest.path.length > 0)
+      return issueToDiagnostics({ ...deepest, path: [...issue.path, ...deepest.path] } as core.$ZodIssue);
+  }
+  return [error(path, issue.message)];
+}
+
+function dedupe(diagnostics: Diagnostic[]): Diagnostic[] {
+  const seen = new Set<string>();
+  return diagnostics.filter((d) => {
+    const key = `${d.path}\u0000${d.message}`;
+    if (seen.has(key)) return false;
+    seen.add(key);
+    return true;
+  });
+}
