@@ -1,0 +1,684 @@
+// The flow engine: one instance per run of a definition, executing CrewAI's semantics (spec §2, the
+// normative pseudo-code of Appendix A). Dispatch looks events up in the compiled tables; everything
+// else follows the pseudo-code literally so behaviour stays bug-compatible (deviations: docs/compat.md).
+import { randomUUID } from "node:crypto";
+import { dirname } from "node:path";
+import { type FlowDefinition, type PersistDefinition, pyRepr } from "@crewflow/definition";
+import { compileAction, scriptsAllowed } from "../actions/compile";
+import type { ActionContext, CompiledAction, CrewRunner, FlowHandle, HumanFeedbackResult } from "../actions/types";
+import type { ErrorInfo, EventListener, FlowEvent, NewFlowEvent } from "../events";
+import { SUPPRESSIBLE } from "../events";
+import { toJson } from "../json";
+import { type FlowPersistence, InMemoryPersistence, type PendingFeedbackContext, type PersistenceFactory } from "../persistence";
+import type { RefContext } from "../refs";
+import { type State, type StateModel } from "../state/model";
+import { buildStateModel } from "../state/build";
+import { type CompiledFlow, type CompiledMethod, compileFlow, satisfied } from "./compile";
+import { Cancelled, HumanFeedbackPending, namedError } from "./errors";
+import { type FeedbackOptions, runFeedbackStep, finalizeFeedback } from "./feedback";
+
+export interface FlowOptions {
+  /** The flow file; relative refs and crew paths resolve from its directory. */
+  sourcePath?: string;
+  /** Directories searched for bare module names in refs. */
+  modulePaths?: readonly string[];
+  /** In-memory modules for refs (the authoring API, test harnesses). */
+  modules?: ReadonlyMap<string, Record<string, unknown>>;
+  /** Overrides every definition backend (CrewAI's `persistence=` argument). */
+  persistence?: FlowPersistence;
+  /** Backend for blocks without one and for pauses (CrewAI's default SQLite backend). */
+  defaultPersistence?: FlowPersistence;
+  /** Backends by `persistence_type`. */
+  persistenceTypes?: Readonly<Record<string, PersistenceFactory>>;
+  feedback?: FeedbackOptions;
+  crews?: CrewRunner;
+  /** CrewAI's script opt-in; defaults to `CREWAI_ALLOW_FLOW_SCRIPT_EXECUTION`. */
+  allowScripts?: boolean;
+  /** Receives every event as it is recorded (minus those `suppress_flow_events` mutes). */
+  onEvent?: EventListener;
+  /** Continue an existing run's log (resume): its id and the last sequence number used. */
+  runId?: string;
+  lastSeq?: number;
+}
+
+export interface KickoffOptions {
+  inputs?: Record<string, unknown> | null;
+  restoreFromStateId?: string | null;
+  fromCheckpoint?: Checkpoint | null;
+}
+
+/** What a checkpoint restores (spec §5): completed methods, recorded outputs, counts and state. */
+export interface Checkpoint {
+  completed: string[];
+  outputs: { method: string; output: unknown }[];
+  executionCounts: Record<string, number>;
+  state: State;
+}
+
+export type KickoffResult = unknown | HumanFeedbackPending;
+
+/** Process-wide default backend, like CrewAI's registered persistence factory. */
+let processDefaultPersistence: FlowPersistence = new InMemoryPersistence();
+export function setDefaultPersistence(backend: FlowPersistence): void {
+  processDefaultPersistence = backend;
+}
+
+interface Scope {
+  signal: AbortSignal;
+  abort(): void;
+}
+
+function newScope(parent?: Scope): Scope {
+  const controller = new AbortController();
+  const signal = parent ? AbortSignal.any([parent.signal, controller.signal]) : controller.signal;
+  return { signal, abort: () => controller.abort() };
+}
+
+export class Flow {
+  readonly compiled: CompiledFlow;
+  readonly definition: FlowDefinition;
+  state: State;
+  /** The event log of the current run. */
+  events: FlowEvent[] = [];
+  /** Non-fatal problems found while building (CrewAI logs them). */
+  readonly warnings: string[] = [];
+  runId: string;
+
+  // Per-kickoff bookkeeping (spec §10 porting notes).
+  private completed = new Set<string>();
+  private outputs: { method: string; output: unknown }[] = [];
+  private latest = new Map<string, unknown>();
+  private pending = new Map<string, Set<string>>();
+  private firedOr = new Set<string>();
+  private callCounts = new Map<string, number>();
+  private executionCounts = new Map<string, number>();
+  private humanFeedbackHistory: HumanFeedbackResult[] = [];
+  private lastHumanFeedback: HumanFeedbackResult | null = null;
+  private pendingContext: PendingFeedbackContext | null = null;
+  private resuming = false;
+  private restoredFromCheckpoint = false;
+  private seq: number;
+  private executionSeq = 0;
+  private root: Scope = newScope();
+  private readonly handle: FlowHandle;
+
+  private constructor(
+    definition: FlowDefinition,
+    private readonly stateModel: StateModel,
+    private readonly actions: ReadonlyMap<string, CompiledAction>,
+    /** CrewAI's `flow.persistence`: set only by an instance backend or an enabled flow-level block (§4.1). */
+    private readonly flowPersistence: FlowPersistence | null,
+    private readonly options: FlowOptions,
+  ) {
+    this.definition = definition;
+    this.compiled = compileFlow(definition);
+    this.state = stateModel.create(definition.state?.default ?? null);
+    this.runId = options.runId ?? randomUUID();
+    this.seq = options.lastSeq ?? 0;
+    // Getters read the live fields, so code actions always see the current state and outputs.
+    this.handle = Object.defineProperties({} as FlowHandle, {
+      name: { value: definition.name, enumerable: true },
+      state: { get: () => this.state, set: (value: State) => (this.state = value), enumerable: true },
+      outputs: { get: () => Object.fromEntries(this.latest), enumerable: true },
+      methodOutputs: { get: () => this.outputs.map((o) => o.output), enumerable: true },
+      lastHumanFeedback: { get: () => this.lastHumanFeedback, enumerable: true },
+      humanFeedbackHistory: { get: () => this.humanFeedbackHistory, enumerable: true },
+    });
+  }
+
+  /** Build a runnable flow: resolve refs, the state model and backends; collect every action failure (§8.10). */
+  static async create(definition: FlowDefinition, options: FlowOptions = {}): Promise<Flow> {
+    const refs: RefContext = {
+      ...(options.sourcePath ? { sourceDir: dirname(options.sourcePath) } : {}),
+      ...(options.modulePaths ? { modulePaths: options.modulePaths } : {}),
+      ...(options.modules ? { modules: options.modules } : {}),
+    };
+    const deps = { refs, allowScripts: options.allowScripts ?? scriptsAllowed(), ...(options.crews ? { crews: options.crews } : {}) };
+    const actions = new Map<string, CompiledAction>();
+    const failures: string[] = [];
+    for (const [name, method] of Object.entries(definition.methods ?? {})) {
+      try {
+        actions.set(name, await compileAction(method.do, deps));
+      } catch (err) {
+        if ((err as Error).name === "FlowScriptExecutionDisabledError") throw err;
+        failures.push(`${name}: ${(err as Error).message}`);
+      }
+    }
+    if (failures.length > 0)
+      throw namedError(
+        "ValueError",
+        `Cannot build flow '${definition.name}' from its definition; methods with unresolvable actions: ${failures.join("; ")}`,
+      );
+    const built = await buildStateModel(definition.state ?? null, refs);
+    const flowLevel = definition.persist?.enabled ? (resolveBackend(definition.persist, definition.name, options) ?? options.defaultPersistence ?? processDefaultPersistence) : null;
+    const flow = new Flow(definition, built.model, actions, options.persistence ?? flowLevel, options);
+    flow.warnings.push(...built.warnings);
+    return flow;
+  }
+
+  /** Restore a flow from a checkpoint (spec §5); `fork` gives it a fresh state id. */
+  static async fromCheckpoint(checkpoint: Checkpoint, definition: FlowDefinition, options: FlowOptions = {}, fork = false): Promise<Flow> {
+    const flow = await Flow.create(definition, options);
+    flow.completed = new Set(checkpoint.completed);
+    flow.outputs = checkpoint.outputs.map((o) => ({ ...o }));
+    flow.latest = new Map(flow.outputs.map((o) => [o.method, o.output]));
+    flow.executionCounts = new Map(Object.entries(checkpoint.executionCounts));
+    flow.state = flow.stateModel.restore(structuredClone(checkpoint.state));
+    if (fork) flow.state.id = randomUUID();
+    // A checkpoint with nothing completed is an ordinary fresh run on the restored state.
+    flow.restoredFromCheckpoint = flow.completed.size > 0;
+    return flow;
+  }
+
+  /** Load a paused flow's state and feedback context (CrewAI's `Flow.from_pending`, §6.5). */
+  static async fromPending(flowId: string, definition: FlowDefinition, options: FlowOptions = {}): Promise<Flow> {
+    const backend = options.persistence ?? options.defaultPersistence ?? processDefaultPersistence;
+    const loaded = await backend.loadPendingFeedback(flowId);
+    if (!loaded) throw namedError("ValueError", `No pending feedback found for flow_id: ${flowId}`);
+    const flow = await Flow.create(definition, { ...options, persistence: backend });
+    flow.state = flow.stateModel.merge(flow.state, loaded.state);
+    flow.pendingContext = loaded.context;
+    return flow;
+  }
+
+  /** The state of this run as a checkpoint (what `fromCheckpoint` restores). */
+  checkpoint(): Checkpoint {
+    return {
+      completed: [...this.completed],
+      outputs: this.outputs.map((o) => ({ method: o.method, output: toJson(o.output) })),
+      executionCounts: Object.fromEntries(this.executionCounts),
+      state: toJson(this.state) as State,
+    };
+  }
+
+  get methodOutputs(): unknown[] {
+    return this.outputs.map((o) => o.output);
+  }
+  get outputsByMethod(): Record<string, unknown> {
+    return Object.fromEntries(this.latest);
+  }
+  get feedbackHistory(): readonly HumanFeedbackResult[] {
+    return this.humanFeedbackHistory;
+  }
+  get lastFeedback(): HumanFeedbackResult | null {
+    return this.lastHumanFeedback;
+  }
+
+  /** Stop the run: running branches are abandoned and emit no further events. */
+  cancel(): void {
+    this.root.abort();
+  }
+
+  /** CrewAI's `kickoff` (spec §2.1): returns the final output, or the pending pause; throws on failure. */
+  async kickoff(options: KickoffOptions = {}): Promise<KickoffResult> {
+    const inputs = options.inputs ?? null;
+    if (options.fromCheckpoint && options.restoreFromStateId)
+      throw namedError(
+        "ValueError",
+        "Cannot combine `from_checkpoint` and `restore_from_state_id`. These parameters target different state systems (Checkpointing and @persist) and cannot be used together.",
+      );
+    if (options.fromCheckpoint) {
+      const restored = await Flow.fromCheckpoint(options.fromCheckpoint, this.definition, this.options);
+      return restored.kickoff({ inputs });
+    }
+    this.root = newScope();
+    const hasId = inputs !== null && "id" in inputs;
+    const restoring = (hasId && this.flowPersistence !== null) || this.restoredFromCheckpoint;
+    if (!restoring) {
+      this.completed.clear();
+      this.outputs = [];
+      this.latest.clear();
+      this.pending.clear();
+      this.firedOr.clear();
+      this.callCounts.clear();
+    } else if (this.completed.size > 0) this.resuming = true;
+    this.restoredFromCheckpoint = false;
+
+    let forked = false;
+    if (options.restoreFromStateId && this.flowPersistence) {
+      const snapshot = await this.flowPersistence.loadState(options.restoreFromStateId);
+      if (snapshot) {
+        this.state = this.stateModel.restore(snapshot);
+        this.state.id = hasId ? inputs.id : randomUUID();
+        forked = true;
+      }
+    }
+    if (inputs !== null && Object.keys(inputs).length > 0) {
+      if (hasId && !forked) {
+        this.state.id = inputs.id;
+        if (this.flowPersistence) {
+          const snapshot = await this.flowPersistence.loadState(String(inputs.id));
+          if (snapshot) this.state = this.stateModel.restore(snapshot);
+        }
+      }
+      const { id: _id, ...rest } = inputs;
+      // Typed-state validation errors here are raised before flow_started (§2.1 step 8).
+      if (Object.keys(rest).length > 0) this.state = this.stateModel.merge(this.state, rest);
+    }
+    this.record({ type: "flow_started", inputs: toJson(inputs), stateId: String(this.state.id ?? "") });
+    try {
+      if (inputs !== null && !hasId) this.state = this.stateModel.merge(this.state, inputs);
+      this.checkMalformed();
+      await Promise.all(this.compiled.entryStarts.map((start) => this.runStart(start, this.root, false)));
+    } catch (err) {
+      return this.endWithError(err);
+    }
+    this.resuming = false;
+    return this.finish();
+  }
+
+  /** CrewAI's `resume(feedback)` after `fromPending` (spec §6.5). */
+  async resume(feedback = ""): Promise<KickoffResult> {
+    const context = this.pendingContext;
+    if (!context) throw namedError("ValueError", "No pending feedback context. Use from_pending() to restore a paused flow.");
+    this.root = newScope();
+    this.record({ type: "flow_started", inputs: null, stateId: String(this.state.id ?? ""), resumed: true });
+    const method = this.compiled.byName.get(context.method_name);
+    if (!method) return this.endWithError(namedError("ValueError", `the paused method '${context.method_name}' is not in this flow`));
+    const execution = ++this.executionSeq;
+    try {
+      this.recordMethod({ type: "method_execution_started", method: method.name, execution, params: {}, state: toJson(this.state), triggeredBy: null });
+      const started = performance.now();
+      const { result, outcome } = await finalizeFeedback(context, feedback, this.feedbackOptions());
+      this.pushFeedback(result);
+      this.recordMethod({ type: "human_feedback_received", method: method.name, execution, feedback: result.feedback, outcome });
+      this.completed.add(method.name);
+      await this.persistIfEnabled(method, execution);
+      this.pendingContext = null;
+      await (this.flowPersistence ?? this.defaultBackend()).clearPendingFeedback(context.flow_id);
+      const emits = Boolean(context.emit?.length);
+      const routed = emits ? outcome : result;
+      const recorded = emits ? context.method_output : result;
+      this.recordMethod({
+        type: "method_execution_finished",
+        method: method.name,
+        execution,
+        result: toJson(routed),
+        output: toJson(recorded),
+        label: emits ? outcome : null,
+        state: toJson(this.state),
+        durationMs: performance.now() - started,
+      });
+      this.recordOutput(method.name, recorded);
+      if (emits && outcome) await this.dispatch(outcome, result, this.root, execution);
+      else if (!emits) await this.dispatch(method.name, result, this.root, execution);
+    } catch (err) {
+      return this.endWithError(err);
+    }
+    return this.finish();
+  }
+
+  private finish(): unknown {
+    const out = this.outputs.length > 0 ? this.outputs[this.outputs.length - 1]!.output : null;
+    if (!this.compiled.config.defer_trace_finalization)
+      this.record({ type: "flow_finished", result: toJson(out), state: toJson(this.state) });
+    return out;
+  }
+
+  private async endWithError(err: unknown): Promise<KickoffResult> {
+    this.root.abort();
+    if (err instanceof HumanFeedbackPending) {
+      const backend = this.flowPersistence ?? this.defaultBackend();
+      await backend.savePendingFeedback(err.context.flow_id, err.context, toJson(this.state) as State);
+      this.record({
+        type: "flow_paused",
+        flowId: err.context.flow_id,
+        method: err.context.method_name,
+        state: toJson(this.state),
+        message: err.context.message,
+        emit: err.context.emit,
+      });
+      return err;
+    }
+    if (!this.compiled.config.defer_trace_finalization) this.record({ type: "flow_failed", error: errorInfo(err) });
+    throw err;
+  }
+
+  // ---- dispatch (spec §2.4, Appendix A) -------------------------------------------------------
+
+  private checkMalformed(): void {
+    const bad = this.compiled.malformed;
+    if (bad && this.compiled.methods.some((m) => m.listen !== null || m.startCondition !== null))
+      throw namedError("KeyError", `malformed condition on method '${bad.method}': ${bad.problem}`);
+  }
+
+  /** Add `event` to the key's pending set; if the condition now holds, clear the set and fire (§2.6.1). */
+  private offer(key: string, condition: Parameters<typeof satisfied>[0], event: string): boolean {
+    let seen = this.pending.get(key);
+    if (!seen) this.pending.set(key, (seen = new Set()));
+    seen.add(event);
+    if (!satisfied(condition, seen)) return false;
+    this.pending.delete(key);
+    return true;
+  }
+
+  private async runStart(start: CompiledMethod, scope: Scope, forced: boolean): Promise<void> {
+    if (this.completed.has(start.name)) {
+      if (this.resuming && !forced) {
+        await this.dispatch(start.name, this.lastOutput(), scope, null);
+        return;
+      }
+      this.completed.delete(start.name);
+      this.firedOr.clear();
+    }
+    const saved = this.resuming;
+    if (forced) this.resuming = false; // a label-fired cycle re-runs even in resumption mode (§2.4 3d)
+    try {
+      const { result, execution } = await this.execute(start, undefined, false, scope, null);
+      if (start.isRouter && result !== null && result !== undefined) {
+        await this.dispatch(start.name, result, scope, execution);
+        const label = labelOf(result);
+        if (label) await this.dispatch(label, this.lastHumanFeedback ?? result, scope, execution);
+      } else await this.dispatch(start.name, result, scope, execution);
+    } finally {
+      if (forced) this.resuming = saved;
+    }
+  }
+
+  private async dispatch(trigger: string, payload: unknown, scope: Scope, cause: number | null): Promise<void> {
+    if (scope.signal.aborted) throw new Cancelled();
+    const routerLabels: string[] = [];
+    const labelPayload = new Map<string, unknown>();
+    const feedbackForLabel = new Map<string, HumanFeedbackResult>();
+
+    // Router phase: routers of the current event run one at a time, in definition order.
+    let current = trigger;
+    for (;;) {
+      const candidates = this.compiled.routersByEvent.get(current);
+      if (!candidates) break;
+      const round = current;
+      const routers = candidates.filter((r) => this.offer(r.name, r.listen!, round));
+      if (routers.length === 0) break;
+      for (const router of routers) {
+        const arg = feedbackForLabel.get(current) ?? payload;
+        const ran = await this.runListener(router, arg, scope, cause);
+        if (ran === SKIPPED || ran.result === null || ran.result === undefined) {
+          current = "";
+          continue;
+        }
+        const label = labelOf(ran.result);
+        routerLabels.push(label);
+        labelPayload.set(label, this.lastHumanFeedback ?? ran.result);
+        if (this.lastHumanFeedback) feedbackForLabel.set(label, this.lastHumanFeedback);
+        current = label;
+      }
+    }
+
+    // Listener phase: the trigger, then each router label in order.
+    const rearmable = new Set(this.firedOr);
+    const triggers = [trigger, ...routerLabels];
+    for (let i = 0; i < triggers.length; i++) {
+      const event = triggers[i]!;
+      if (event === "") continue;
+      if (i > 0)
+        for (const name of [...rearmable])
+          if (this.firedOr.has(name) && this.compiled.byName.get(name)!.listenLeaves.has(event)) {
+            this.firedOr.delete(name);
+            rearmable.delete(name);
+          }
+      const batch: CompiledMethod[] = [];
+      for (const listener of this.compiled.listenersByEvent.get(event) ?? []) {
+        if (listener.multiOr && this.firedOr.has(listener.name)) continue;
+        if (this.offer(listener.name, listener.listen!, event)) {
+          batch.push(listener);
+          if (listener.multiOr) this.firedOr.add(listener.name);
+        }
+      }
+      const arg = labelPayload.has(event) ? labelPayload.get(event) : payload;
+      if (batch.length > 0) await this.runBatch(batch, arg, scope, cause);
+      if (i > 0)
+        for (const start of this.compiled.conditionalStartsByEvent.get(event) ?? [])
+          if (this.offer(`start:${start.name}`, start.startCondition!, event)) await this.runStart(start, scope, true);
+    }
+  }
+
+  /** Run one batch of listeners concurrently; a racing group inside it races (§2.6.4). */
+  private async runBatch(batch: CompiledMethod[], arg: unknown, scope: Scope, cause: number | null): Promise<void> {
+    if (batch.length === 1) {
+      await this.runListener(batch[0]!, arg, scope, cause);
+      return;
+    }
+    const group = this.compiled.racingGroups.find((g) => batch.filter((m) => g.events.has(m.name)).length >= 2);
+    if (!group) {
+      await Promise.all(batch.map((m) => this.runListener(m, arg, scope, cause)));
+      return;
+    }
+    const racers = batch.filter((m) => group.events.has(m.name));
+    const others = batch.filter((m) => !group.events.has(m.name));
+    // Exceptions inside a racing batch are swallowed, pauses and loop caps included (CrewAI does so).
+    const othersDone = Promise.all(
+      others.map((m) => {
+        const own = newScope(scope);
+        return this.runListener(m, arg, own, cause).catch(() => undefined);
+      }),
+    );
+    const scopes = racers.map(() => newScope(scope));
+    await new Promise<void>((done) => {
+      let settled = 0;
+      let won = false;
+      racers.forEach((m, index) => {
+        this.runListener(m, arg, scopes[index]!, cause).then(
+          () => {
+            settled++;
+            if (!won) {
+              won = true;
+              scopes.forEach((s, j) => j !== index && s.abort());
+            }
+            if (won || settled === racers.length) done();
+          },
+          () => {
+            settled++;
+            if (settled === racers.length) done();
+          },
+        );
+      });
+    });
+    await othersDone;
+  }
+
+  private async runListener(
+    method: CompiledMethod,
+    arg: unknown,
+    scope: Scope,
+    cause: number | null,
+  ): Promise<{ result: unknown; execution: number } | typeof SKIPPED> {
+    const count = (this.callCounts.get(method.name) ?? 0) + 1;
+    this.callCounts.set(method.name, count);
+    const max = this.compiled.config.max_method_calls;
+    if (count > max)
+      throw namedError(
+        "RecursionError",
+        `Method '${method.name}' has been called ${max} times in this flow execution, which indicates an infinite loop. This commonly happens when a @listen label matches the method's own name.`,
+      );
+    if (this.completed.has(method.name)) {
+      if (this.resuming) {
+        await this.dispatch(method.name, null, scope, cause);
+        if (method.isRouter)
+          for (const start of this.compiled.conditionalStarts) if (this.completed.has(start.name)) await this.runStart(start, scope, false);
+        return SKIPPED;
+      }
+      this.completed.delete(method.name);
+      this.firedOr.clear();
+    }
+    const ran = await this.execute(method, arg, true, scope, cause);
+    await this.dispatch(method.name, ran.result, scope, ran.execution);
+    return ran;
+  }
+
+  // ---- one method (spec §2.3) -------------------------------------------------------------------
+
+  private async execute(
+    method: CompiledMethod,
+    arg: unknown,
+    isListener: boolean,
+    scope: Scope,
+    cause: number | null,
+  ): Promise<{ result: unknown; execution: number }> {
+    if (scope.signal.aborted) throw new Cancelled();
+    const action = this.actions.get(method.name)!;
+    const execution = ++this.executionSeq;
+    const input = isListener && action.takesInput ? arg : undefined;
+    this.recordMethod({
+      type: "method_execution_started",
+      method: method.name,
+      execution,
+      params: isListener && action.takesInput ? { _0: toJson(arg) } : {},
+      state: toJson(this.state),
+      triggeredBy: cause,
+    });
+    const started = performance.now();
+    try {
+      const raw = await action.body(this.actionContext(method.name, execution, input, scope));
+      if (scope.signal.aborted) throw new Cancelled();
+      let result = raw;
+      const feedback = method.definition.human_feedback;
+      if (feedback) {
+        const step = await runFeedbackStep(this.handle, method.name, feedback, raw, String(this.state.id ?? "unknown"), this.feedbackOptions(), this.options.sourcePath);
+        this.pushFeedback(step.result);
+        this.recordMethod({ type: "human_feedback_received", method: method.name, execution, feedback: step.result.feedback, outcome: step.outcome });
+        result = feedback.emit?.length ? step.outcome : step.result;
+      }
+      const recorded = feedback?.emit?.length ? raw : result;
+      this.recordOutput(method.name, recorded);
+      this.executionCounts.set(method.name, (this.executionCounts.get(method.name) ?? 0) + 1);
+      this.completed.add(method.name);
+      await this.persistIfEnabled(method, execution);
+      this.recordMethod({
+        type: "method_execution_finished",
+        method: method.name,
+        execution,
+        result: toJson(result),
+        output: toJson(recorded),
+        label: method.isRouter && result !== null && result !== undefined ? labelOf(result) : null,
+        state: toJson(this.state),
+        durationMs: performance.now() - started,
+      });
+      return { result, execution };
+    } catch (err) {
+      if (err instanceof Cancelled) throw err;
+      if (err instanceof HumanFeedbackPending) {
+        err.context.method_name = method.name;
+        this.recordMethod({
+          type: "method_execution_paused",
+          method: method.name,
+          execution,
+          state: toJson(this.state),
+          flowId: err.context.flow_id,
+          message: err.context.message,
+          emit: err.context.emit,
+        });
+      } else
+        this.recordMethod({ type: "method_execution_failed", method: method.name, execution, error: errorInfo(err), durationMs: performance.now() - started });
+      scope.abort(); // siblings stop: they record nothing more (§2.10)
+      throw err;
+    }
+  }
+
+  private actionContext(method: string, execution: number, input: unknown, scope: Scope): ActionContext {
+    return {
+      flow: this.handle,
+      input,
+      method,
+      execution,
+      signal: scope.signal,
+      celContext: (local) => {
+        const outputs: Record<string, unknown> = {};
+        for (const [name, value] of this.latest) outputs[name] = toJson(value);
+        if (local) for (const [name, value] of Object.entries(local.outputs)) outputs[name] = toJson(value);
+        const context: Record<string, unknown> = { state: toJson(this.state), outputs };
+        if (local) context.item = toJson(local.item);
+        return context;
+      },
+      record: (event) => this.recordMethod(event),
+    };
+  }
+
+  private recordOutput(method: string, output: unknown): void {
+    this.outputs.push({ method, output });
+    this.latest.set(method, output);
+  }
+
+  private lastOutput(): unknown {
+    return this.outputs.length > 0 ? this.outputs[this.outputs.length - 1]!.output : null;
+  }
+
+  private pushFeedback(result: HumanFeedbackResult): void {
+    this.humanFeedbackHistory.push(result);
+    this.lastHumanFeedback = result;
+  }
+
+  private feedbackOptions(): FeedbackOptions {
+    return {
+      ...this.options.feedback,
+      refs: {
+        ...(this.options.sourcePath ? { sourceDir: dirname(this.options.sourcePath) } : {}),
+        ...(this.options.modulePaths ? { modulePaths: this.options.modulePaths } : {}),
+        ...(this.options.modules ? { modules: this.options.modules } : {}),
+      },
+      flowName: this.definition.name,
+    };
+  }
+
+  // ---- persistence (spec §4.2) -------------------------------------------------------------------
+
+  private defaultBackend(): FlowPersistence {
+    return this.options.defaultPersistence ?? processDefaultPersistence;
+  }
+
+  private async persistIfEnabled(method: CompiledMethod, execution: number): Promise<void> {
+    const block = method.definition.persist ?? this.definition.persist;
+    if (!block?.enabled) return;
+    const backend = this.options.persistence ?? resolveBackend(block, this.definition.name, this.options) ?? this.defaultBackend();
+    const id = this.state.id;
+    if (id === undefined || id === null || id === "") throw namedError("ValueError", "Flow state must have an 'id' field for persistence");
+    try {
+      await backend.saveState(String(id), method.name, toJson(this.state) as State);
+    } catch (err) {
+      throw namedError("RuntimeError", `State persistence failed: ${(err as Error).message}`);
+    }
+    this.recordMethod({ type: "state_persisted", method: method.name, execution, stateId: String(id) });
+  }
+
+  // ---- events ---------------------------------------------------------------------------------------
+
+  private record(event: NewFlowEvent): void {
+    const full = { ...event, seq: ++this.seq, at: new Date().toISOString(), runId: this.runId, flowName: this.definition.name } as FlowEvent;
+    this.events.push(full);
+    const listener = this.options.onEvent;
+    if (listener && !(this.compiled.config.suppress_flow_events && SUPPRESSIBLE.has(full.type))) listener(full);
+  }
+
+  private recordMethod(event: NewFlowEvent): void {
+    if (event.type !== "method_execution_failed" && event.type !== "method_execution_paused" && this.root.signal.aborted) return;
+    this.record(event);
+  }
+}
+
+const SKIPPED = Symbol("skipped");
+
+/** A router's return value as an event label (spec §2.5): `str()` of it, Python-style. */
+export function labelOf(value: unknown): string {
+  if (typeof value === "string") return value;
+  if (typeof value === "boolean") return value ? "True" : "False";
+  if (typeof value === "number" || typeof value === "bigint") return String(value);
+  if (value && typeof value === "object" && typeof (value as { toString?: unknown }).toString === "function" && (value as object).toString !== Object.prototype.toString)
+    return String(value);
+  return pyRepr(toJson(value));
+}
+
+/** Backend of a persist block: its `persistence_type` from the registry, else null (the default one). */
+function resolveBackend(block: PersistDefinition, flowName: string, options: FlowOptions): FlowPersistence | null {
+  const config = block.persistence;
+  if (config === null || config === undefined) return null;
+  if (typeof config === "object" && !Array.isArray(config)) {
+    const { persistence_type: type, ...fields } = config as Record<string, unknown>;
+    const factory = typeof type === "string" ? options.persistenceTypes?.[type] : undefined;
+    if (factory) return factory(fields);
+  }
+  throw namedError("ValueError", `Cannot resolve persistence backend ${pyRepr(toJson(config))} from the flow definition for flow '${flowName}'.`);
+}
+
+export function errorInfo(err: unknown): ErrorInfo {
+  if (err instanceof Error) return { type: err.name, message: err.message };
+  return { type: "Error", message: String(err) };
+}

@@ -1,0 +1,183 @@
+import { fileURLToPath } from "node:url";
+import { ESLint } from "eslint";
+import { describe, expect, it } from "vitest";
+import {
+  checkPackageJson,
+  checkSource,
+  extractImports,
+  findRepositoryRoot,
+  formatViolation,
+  LAYERS,
+  type Layer,
+  scanRepository,
+} from "../src/checker";
+
+const root = findRepositoryRoot(fileURLToPath(import.meta.url));
+
+function layer(name: string): Layer {
+  const found = LAYERS.find((l) => l.name === name);
+  if (!found) throw new Error(`no layer ${name}`);
+  return found;
+}
+
+describe("the repository follows the import rules of docs/architecture.md", () => {
+  const scan = scanRepository(root);
+
+  it("describes every package under apps/ and packages/", () => {
+    expect(scan.unknownPackages, "add these folders to tests/architecture/rules.js and docs/architecture.md").toEqual([]);
+  });
+
+  it("checks the package.json and source files it should", () => {
+    expect(scan.checked).toContain("apps/web/package.json");
+    expect(scan.checked).toContain("apps/web/src/App.tsx");
+    expect(scan.checked).toContain("apps/server/src/app.ts");
+    expect(scan.checked.some((f) => f.includes("/node_modules/") || f.includes("/dist/"))).toBe(false);
+  });
+
+  it("has no violations in package.json dependencies or import specifiers", () => {
+    const messages = scan.violations.map(formatViolation);
+    if (messages.length > 0) console.error(`Architecture violations:\n${messages.join("\n")}`);
+    expect(messages).toEqual([]);
+  });
+});
+
+describe("the checker catches violations", () => {
+  it("finds every kind of module reference, with its line", () => {
+    const refs = extractImports(
+      "x.tsx",
+      [
+        'import a from "a";', // 1
+        'import type { B } from "b";', // 2
+        'export { c } from "c";', // 3
+        'export type { D } from "d";', // 4
+        'import "e";', // 5
+        'const f = await import("f");', // 6
+        'const g = require("g");', // 7
+        'type H = import("h").H;', // 8
+        "import {", // 9
+        "  i,", // 10
+        '} from "i";', // 11
+        'import j = require("j");', // 12
+        '// import "not-a-module";', // 13
+      ].join("\n"),
+    );
+    expect(refs).toEqual([
+      { specifier: "a", line: 1, typeOnly: false },
+      { specifier: "b", line: 2, typeOnly: true },
+      { specifier: "c", line: 3, typeOnly: false },
+      { specifier: "d", line: 4, typeOnly: true },
+      { specifier: "e", line: 5, typeOnly: false },
+      { specifier: "f", line: 6, typeOnly: false },
+      { specifier: "g", line: 7, typeOnly: false },
+      { specifier: "h", line: 8, typeOnly: true },
+      { specifier: "i", line: 11, typeOnly: false },
+      { specifier: "j", line: 12, typeOnly: false },
+    ]);
+  });
+
+  it("flags UI, server, database, workspace and Node imports in packages/definition", () => {
+    const source = [
+      'import { z } from "zod";', // 1: fine
+      'import { useState } from "react";', // 2
+      'import { ReactFlow } from "@xyflow/react";', // 3
+      'export { run } from "@crewflow/runtime";', // 4
+      'import type { Prisma } from "@prisma/client";', // 5: type-only is still a dependency
+      'const fs = await import("node:fs");', // 6
+      'import OpenAI from "openai";', // 7
+      'import { helper } from "./helper";', // 8: fine
+      'import { x } from "../../runtime/src/x";', // 9: leaves the package
+    ].join("\n");
+    const found = checkSource(layer("definition"), "packages/definition/src/bad.ts", source).map(formatViolation);
+    expect(found.map((m) => m.split(": ")[0])).toEqual([
+      "packages/definition/src/bad.ts:2",
+      "packages/definition/src/bad.ts:3",
+      "packages/definition/src/bad.ts:4",
+      "packages/definition/src/bad.ts:5",
+      "packages/definition/src/bad.ts:6",
+      "packages/definition/src/bad.ts:7",
+      "packages/definition/src/bad.ts:9",
+    ]);
+    expect(found[0]).toContain('definition may not import "react"');
+  });
+
+  it("lets the runtime use definition and Node but not the apps' libraries", () => {
+    const source = [
+      'import { loadDefinitionText } from "@crewflow/definition";',
+      'import { readFile } from "node:fs/promises";',
+      'import OpenAI from "openai";',
+      'import { initTRPC } from "@trpc/server";',
+      'import { PrismaClient } from "@prisma/client";',
+      'import { main } from "@crewflow/cli";',
+    ].join("\n");
+    const found = checkSource(layer("runtime"), "packages/runtime/src/x.ts", source);
+    expect(found.map((v) => [v.line, v.specifier])).toEqual([
+      [4, "@trpc/server"],
+      [5, "@prisma/client"],
+      [6, "@crewflow/cli"],
+    ]);
+  });
+
+  it("keeps the web app on tRPC: no runtime, Fastify, Prisma or Node; the server only as types", () => {
+    const source = [
+      'import { parseFlow } from "@crewflow/definition";', // 1: fine
+      'import type { AppRouter } from "@crewflow/server";', // 2: fine (tRPC router type)
+      'import { createServer } from "@crewflow/server";', // 3
+      'import { run } from "@crewflow/runtime";', // 4
+      'import Fastify from "fastify";', // 5
+      'import { readFileSync } from "fs";', // 6
+      'import { createTRPCClient } from "@trpc/client";', // 7: fine
+    ].join("\n");
+    const found = checkSource(layer("web"), "apps/web/src/x.tsx", source);
+    expect(found.map((v) => [v.line, v.specifier])).toEqual([
+      [3, "@crewflow/server"],
+      [4, "@crewflow/runtime"],
+      [5, "fastify"],
+      [6, "fs"],
+    ]);
+    // Node builtins are allowed in the web app's tests and config, which run in Node.
+    expect(checkSource(layer("web"), "apps/web/test/x.test.ts", 'import { readFileSync } from "node:fs";')).toEqual([]);
+  });
+
+  it("flags forbidden dependencies in package.json, with their line", () => {
+    const text = JSON.stringify(
+      { name: "@crewflow/definition", dependencies: { zod: "4.6.7", react: "19.3.1" }, devDependencies: { "@crewflow/runtime": "workspace:*" } },
+      null,
+      2,
+    );
+    const found = checkPackageJson(layer("definition"), "packages/definition/package.json", text).map(formatViolation);
+    expect(found).toHaveLength(2);
+    expect(found[0]).toMatch(/^packages\/definition\/package\.json:5: definition may not import "react": dependencies: forbidden library/);
+    expect(found[1]).toMatch(/^packages\/definition\/package\.json:8: .*"@crewflow\/runtime": devDependencies: workspace package/);
+  });
+});
+
+describe("the ESLint config enforces the same rules", () => {
+  const eslint = new ESLint({ cwd: root });
+  const restricted = async (filePath: string, code: string) => {
+    const [result] = await eslint.lintText(code, { filePath: `${root}/${filePath}` });
+    return (result?.messages ?? []).filter((m) => m.ruleId === "@typescript-eslint/no-restricted-imports").map((m) => m.line);
+  };
+
+  it("reports the same imports as the checker", async () => {
+    const cases: { file: string; code: string }[] = [
+      {
+        file: "packages/definition/src/lint-probe.ts",
+        code: 'import { z } from "zod";\nimport { useState } from "react";\nexport { run } from "@crewflow/runtime";\nimport { readFile } from "node:fs/promises";\nexport const a = [z, useState, readFile];\n',
+      },
+      {
+        file: "packages/runtime/src/lint-probe.ts",
+        code: 'import { loadDefinitionText } from "@crewflow/definition";\nimport { readFile } from "node:fs/promises";\nimport Fastify from "fastify";\nexport const a = [loadDefinitionText, readFile, Fastify];\n',
+      },
+      {
+        file: "apps/web/src/lint-probe.tsx",
+        code: 'import type { AppRouter } from "@crewflow/server";\nimport { createServer } from "@crewflow/server";\nimport { run } from "@crewflow/runtime";\nimport { readFileSync } from "node:fs";\nexport type R = AppRouter;\nexport const a = [createServer, run, readFileSync];\n',
+      },
+    ];
+    for (const { file, code } of cases) {
+      const layerName = LAYERS.find((l) => file.startsWith(`${l.dir}/`))?.name ?? "";
+      const expected = checkSource(layer(layerName), file, code).map((v) => v.line);
+      expect(expected.length, file).toBeGreaterThan(0);
+      expect(await restricted(file, code), file).toEqual(expected);
+    }
+  });
+});
