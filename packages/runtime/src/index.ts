@@ -17,3 +17,5 @@ export { toJson } from "./json";
 export type { State, StateModel } from "./state/model";
 export { FlowBuilder, and_, defineFlow, or_ } from "./authoring";
 export type { FlowSpec, MethodBody, MethodSpec } from "./authoring";
+export { checkpointFromEvents, pendingPause, traceOf } from "./store/run-store";
+export type { RunRecord, RunStatus, RunStore, TraceEntry } from "./store/run-store";
