@@ -72,7 +72,10 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
   }
   const loaded = loadDefinitionText(text, { sourcePath: file });
   if (!loaded.definition) {
-    for (const d of loaded.errors) io.stdout.write(`${d.path || positionals[0]}: ${d.message}\n`);
+    if (values.json) {
+      const errors = loaded.errors.map(({ path, message }) => ({ path, message }));
+      io.stdout.write(JSON.stringify({ valid: false, errors }, null, 2) + "\n");
+    } else for (const d of loaded.errors) io.stdout.write(`${d.path || positionals[0]}: ${d.message}\n`);
     io.stderr.write(`${positionals[0]}: invalid definition (${loaded.errors.length} error(s))\n`);
     return 2;
   }
@@ -170,14 +173,19 @@ class RunRecorder {
           outcome = await this.flow.kickoff({ inputs: request.inputs });
         }
       } else {
-        this.flow = await Flow.create(definition, options);
-        runId = this.flow.runId;
         const checkpoint = request.checkpoint !== undefined ? await this.loadCheckpoint(request.checkpoint) : null;
+        // A checkpoint restore runs on the restored instance (CrewAI's `Flow.from_checkpoint`); only the
+        // invalid combination with --fork goes through kickoff, which raises CrewAI's error for it.
+        this.flow =
+          checkpoint && request.fork === undefined
+            ? await Flow.fromCheckpoint(checkpoint, definition, options)
+            : await Flow.create(definition, options);
+        runId = this.flow.runId;
         await this.store.createRun(newRecord(this.flow, request));
         outcome = await this.flow.kickoff({
           inputs: request.inputs,
           ...(request.fork !== undefined ? { restoreFromStateId: request.fork } : {}),
-          ...(checkpoint ? { fromCheckpoint: checkpoint } : {}),
+          ...(checkpoint && request.fork !== undefined ? { fromCheckpoint: checkpoint } : {}),
         });
       }
     } catch (err) {
