@@ -11,3 +11,5 @@ export * from "./load";
 export * from "./rules";
 export * from "./python";
 export * from "./cel";
+export * from "./graph";
+export * from "./semantics";
