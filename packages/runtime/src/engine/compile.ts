@@ -35,6 +35,8 @@ export interface RacingGroup {
   /** The `or` listener the racing events exclusively feed. */
   target: string;
   events: ReadonlySet<string>;
+  /** Position among the groups (definition order of the targets); the first one found races. */
+  order: number;
 }
 
 export interface CompiledFlow {
@@ -50,6 +52,8 @@ export interface CompiledFlow {
   /** Starts launched at kickoff: the unconditional ones, or every start if none is unconditional (§2.2). */
   entryStarts: CompiledMethod[];
   racingGroups: RacingGroup[];
+  /** The group an event races in: events are exclusive to one listener, so to at most one group. */
+  racingGroupByEvent: ReadonlyMap<string, RacingGroup>;
   /** The first malformed condition: CrewAI loads it but fails at the first dispatch (§2.6.1). */
   malformed: { method: string; problem: string } | null;
 }
@@ -94,6 +98,7 @@ export function compileFlow(definition: FlowDefinition): CompiledFlow {
   }
   const starts = methods.filter((m) => m.isStart);
   const unconditional = starts.filter((m) => m.unconditionalStart);
+  const racingGroups = buildRacingGroups(methods);
   return {
     definition,
     name: definition.name,
@@ -105,7 +110,8 @@ export function compileFlow(definition: FlowDefinition): CompiledFlow {
     conditionalStartsByEvent,
     conditionalStarts: starts.filter((m) => !m.unconditionalStart),
     entryStarts: unconditional.length > 0 ? unconditional : starts,
-    racingGroups: buildRacingGroups(methods),
+    racingGroups,
+    racingGroupByEvent: new Map(racingGroups.flatMap((group) => [...group.events].map((event) => [event, group] as const))),
     malformed,
   };
 }
@@ -149,7 +155,7 @@ function buildRacingGroups(methods: CompiledMethod[]): RacingGroup[] {
     const listen = m.listen!;
     if (typeof listen === "string" || Array.isArray(listen.and) || !Array.isArray(listen.or)) continue;
     const exclusive = [...new Set(orAlternatives(listen))].filter((event) => mentions.get(event) === 1);
-    if (exclusive.length >= 2) groups.push({ target: m.name, events: new Set(exclusive) });
+    if (exclusive.length >= 2) groups.push({ target: m.name, events: new Set(exclusive), order: groups.length });
   }
   return groups;
 }

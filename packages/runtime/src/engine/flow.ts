@@ -12,8 +12,8 @@ import { toJson } from "../json";
 import { type FlowPersistence, InMemoryPersistence, type PendingFeedbackContext, type PersistenceFactory } from "../persistence";
 import type { RefContext } from "../refs";
 import { type State, type StateModel } from "../state/model";
-import { buildStateModel } from "../state/build";
-import { type CompiledFlow, type CompiledMethod, compileFlow, satisfied } from "./compile";
+import { buildStateModel, initialStateModel } from "../state/build";
+import { type CompiledFlow, type CompiledMethod, type RacingGroup, compileFlow, satisfied } from "./compile";
 import { Cancelled, HumanFeedbackPending, namedError } from "./errors";
 import { type FeedbackOptions, runFeedbackStep, finalizeFeedback } from "./feedback";
 
@@ -34,6 +34,11 @@ export interface FlowOptions {
   crews?: CrewRunner;
   /** CrewAI's script opt-in; defaults to `CREWAI_ALLOW_FLOW_SCRIPT_EXECUTION`. */
   allowScripts?: boolean;
+  /**
+   * CrewAI's `initial_state` (wins over the definition's `state` block): a zod object schema (a model
+   * class; must declare `id`) or a plain object (copied; gets an `id` if it has none).
+   */
+  initialState?: unknown;
   /** Receives every event as it is recorded (minus those `suppress_flow_events` mutes). */
   onEvent?: EventListener;
   /** Continue an existing run's log (resume): its id and the last sequence number used. */
@@ -109,10 +114,11 @@ export class Flow {
     /** CrewAI's `flow.persistence`: set only by an instance backend or an enabled flow-level block (§4.1). */
     private readonly flowPersistence: FlowPersistence | null,
     private readonly options: FlowOptions,
+    initialValues: State | null,
   ) {
     this.definition = definition;
     this.compiled = compileFlow(definition);
-    this.state = stateModel.create(definition.state?.default ?? null);
+    this.state = stateModel.create(initialValues);
     this.runId = options.runId ?? randomUUID();
     this.seq = options.lastSeq ?? 0;
     // Getters read the live fields, so code actions always see the current state and outputs.
@@ -149,9 +155,11 @@ export class Flow {
         "ValueError",
         `Cannot build flow '${definition.name}' from its definition; methods with unresolvable actions: ${failures.join("; ")}`,
       );
-    const built = await buildStateModel(definition.state ?? null, refs);
+    const built =
+      options.initialState !== undefined ? initialStateModel(options.initialState) : await buildStateModel(definition.state ?? null, refs);
     const flowLevel = definition.persist?.enabled ? (resolveBackend(definition.persist, definition.name, options) ?? options.defaultPersistence ?? processDefaultPersistence) : null;
-    const flow = new Flow(definition, built.model, actions, options.persistence ?? flowLevel, options);
+    const initialValues = built.defaults !== undefined ? built.defaults : (definition.state?.default ?? null);
+    const flow = new Flow(definition, built.model, actions, options.persistence ?? flowLevel, options, initialValues);
     flow.warnings.push(...built.warnings);
     return flow;
   }
@@ -438,13 +446,24 @@ export class Flow {
       await this.runListener(batch[0]!, arg, scope, cause);
       return;
     }
-    const group = this.compiled.racingGroups.find((g) => batch.filter((m) => g.events.has(m.name)).length >= 2);
+    // Look the batch's groups up instead of scanning every group; CrewAI races the first group
+    // (in definition order) that has at least two members in the batch.
+    let group: RacingGroup | null = null;
+    const members = new Map<RacingGroup, number>();
+    for (const m of batch) {
+      const candidate = this.compiled.racingGroupByEvent.get(m.name);
+      if (!candidate) continue;
+      const count = (members.get(candidate) ?? 0) + 1;
+      members.set(candidate, count);
+      if (count === 2 && (group === null || candidate.order < group.order)) group = candidate;
+    }
     if (!group) {
       await Promise.all(batch.map((m) => this.runListener(m, arg, scope, cause)));
       return;
     }
-    const racers = batch.filter((m) => group.events.has(m.name));
-    const others = batch.filter((m) => !group.events.has(m.name));
+    const racing = group.events;
+    const racers = batch.filter((m) => racing.has(m.name));
+    const others = batch.filter((m) => !racing.has(m.name));
     // Exceptions inside a racing batch are swallowed, pauses and loop caps included (CrewAI does so).
     const othersDone = Promise.all(
       others.map((m) => {

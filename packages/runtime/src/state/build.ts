@@ -2,12 +2,33 @@
 // fallbacks: an unimportable pydantic ref falls back to its JSON Schema, then to dict state.
 import type { StateDefinition } from "@crewflow/definition";
 import { type RefContext, resolveRef } from "../refs";
-import { dictState, isZodSchema, jsonSchemaState, type StateModel, zodState } from "./model";
+import { dictState, isZodSchema, jsonSchemaState, type State, type StateModel, StateValidationError, zodState } from "./model";
 
 export interface BuiltState {
   model: StateModel;
   /** What CrewAI logs on fallback (shown by the CLI, kept on the flow). */
   warnings: string[];
+  /** Values the first state is created from (`state.default`, or an `initialState` object). */
+  defaults?: State | null;
+}
+
+/**
+ * CrewAI's `initial_state` (§3.2 rule 1) in TypeScript terms: a zod object schema plays a model
+ * *class* (it must declare `id`, as CrewAI requires of a class not derived from FlowState); a plain
+ * object plays a dict or a model *instance* (shallow copy, `id` added when missing). Anything else
+ * is CrewAI's TypeError.
+ */
+export function initialStateModel(initial: unknown): BuiltState {
+  if (isZodSchema(initial)) {
+    const shape = (initial as { shape?: Record<string, unknown> }).shape;
+    if (!shape || !("id" in shape)) throw new StateValidationError("Flow state model must have an 'id' field");
+    return { model: zodState(initial), warnings: [], defaults: null };
+  }
+  if (initial !== null && typeof initial === "object" && [Object.prototype, null].includes(Object.getPrototypeOf(initial)))
+    return { model: dictState, warnings: [], defaults: initial as State };
+  const error = new Error(`Initial state must be dict or BaseModel, got ${initial === null ? "null" : typeof initial}`);
+  error.name = "TypeError";
+  throw error;
 }
 
 export async function buildStateModel(state: StateDefinition | null, refs: RefContext): Promise<BuiltState> {

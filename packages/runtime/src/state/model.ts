@@ -95,13 +95,26 @@ export function jsonSchemaState(schema: Record<string, unknown>): StateModel {
   };
   return typedState((data) => {
     const candidate = nullable(data);
+    // ajv's coercion would turn a null into 0 / "" / false; pydantic rejects None for a non-optional field.
+    const nulls = Object.keys(candidate).filter((key) => candidate[key] === null && !allowsNull(properties[key]));
+    if (nulls.length > 0) return { ok: false, onlyMissing: false, details: nulls.map((key) => `${key}: Input should not be None`).join("; ") };
     if (check(candidate)) {
       const value = fill(candidate);
+      // An explicit null on an optional property stays null (pydantic keeps None), not its default.
+      for (const [key, given] of Object.entries(data)) if (given === null && !required.has(key)) value[key] = null;
       return { ok: true, value };
     }
     const errors = check.errors ?? [];
     return { ok: false, onlyMissing: errors.every((e) => e.keyword === "required"), details: describe(errors) };
   }, fill);
+}
+
+/** Whether a property schema admits null (no `type` at all: left to the validator). */
+function allowsNull(property: unknown): boolean {
+  if (property === null || typeof property !== "object") return true;
+  const { type, nullable } = property as { type?: unknown; nullable?: unknown };
+  if (type === undefined || nullable === true) return true;
+  return type === "null" || (Array.isArray(type) && type.includes("null"));
 }
 
 function describe(errors: ErrorObject[]): string {
