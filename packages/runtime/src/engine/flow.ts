@@ -5,7 +5,7 @@ import { randomUUID } from "node:crypto";
 import { dirname } from "node:path";
 import { type FlowDefinition, type PersistDefinition, pyRepr } from "@crewflow/definition";
 import { compileAction, scriptsAllowed } from "../actions/compile";
-import type { ActionContext, CompiledAction, CrewRunner, FlowHandle, HumanFeedbackResult } from "../actions/types";
+import type { ActionContext, CompiledAction, CrewRunner, EachLocals, FlowHandle, HumanFeedbackResult } from "../actions/types";
 import type { ErrorInfo, EventListener, FlowEvent, NewFlowEvent } from "../events";
 import { SUPPRESSIBLE } from "../events";
 import { toJson } from "../json";
@@ -41,6 +41,11 @@ export interface FlowOptions {
   initialState?: unknown;
   /** Receives every event as it is recorded (minus those `suppress_flow_events` mutes). */
   onEvent?: EventListener;
+  /**
+   * Makes the log durable: awaited after every finished method (before its listeners start) and at
+   * the end of a run, with the events recorded since the previous commit.
+   */
+  journal?: { commit(runId: string, events: readonly FlowEvent[]): Promise<void> };
   /** Continue an existing run's log (resume): its id and the last sequence number used. */
   runId?: string;
   lastSeq?: number;
@@ -103,9 +108,15 @@ export class Flow {
   private resuming = false;
   private restoredFromCheckpoint = false;
   private seq: number;
+  /** How many events of `events` the journal has. */
+  private committed = 0;
   private executionSeq = 0;
   private root: Scope = newScope();
   private readonly handle: FlowHandle;
+  /** The object code actions receive as `flow`. */
+  get handleForActions(): FlowHandle {
+    return this.handle;
+  }
 
   private constructor(
     definition: FlowDefinition,
@@ -308,6 +319,7 @@ export class Flow {
         durationMs: performance.now() - started,
       });
       this.recordOutput(method.name, recorded);
+      await this.commitJournal();
       if (emits && outcome) await this.dispatch(outcome, result, this.root, execution);
       else if (!emits) await this.dispatch(method.name, result, this.root, execution);
     } catch (err) {
@@ -316,10 +328,11 @@ export class Flow {
     return this.finish();
   }
 
-  private finish(): unknown {
+  private async finish(): Promise<unknown> {
     const out = this.outputs.length > 0 ? this.outputs[this.outputs.length - 1]!.output : null;
     if (!this.compiled.config.defer_trace_finalization)
       this.record({ type: "flow_finished", result: toJson(out), state: toJson(this.state) });
+    await this.commitJournal();
     return out;
   }
 
@@ -336,9 +349,11 @@ export class Flow {
         message: err.context.message,
         emit: err.context.emit,
       });
+      await this.commitJournal();
       return err;
     }
     if (!this.compiled.config.defer_trace_finalization) this.record({ type: "flow_failed", error: errorInfo(err) });
+    await this.commitJournal();
     throw err;
   }
 
@@ -385,9 +400,10 @@ export class Flow {
 
   private async dispatch(trigger: string, payload: unknown, scope: Scope, cause: number | null): Promise<void> {
     if (scope.signal.aborted) throw new Cancelled();
-    const routerLabels: string[] = [];
-    const labelPayload = new Map<string, unknown>();
-    const feedbackForLabel = new Map<string, HumanFeedbackResult>();
+    // Allocated only when a router fires: most dispatches have none, and this is the hot path.
+    let routerLabels: string[] | null = null;
+    let labelPayload: Map<string, unknown> | null = null;
+    let feedbackForLabel: Map<string, HumanFeedbackResult> | null = null;
 
     // Router phase: routers of the current event run one at a time, in definition order.
     let current = trigger;
@@ -398,46 +414,59 @@ export class Flow {
       const routers = candidates.filter((r) => this.offer(r.name, r.listen!, round));
       if (routers.length === 0) break;
       for (const router of routers) {
-        const arg = feedbackForLabel.get(current) ?? payload;
+        const arg = feedbackForLabel?.get(current) ?? payload;
         const ran = await this.runListener(router, arg, scope, cause);
         if (ran === SKIPPED || ran.result === null || ran.result === undefined) {
           current = "";
           continue;
         }
         const label = labelOf(ran.result);
-        routerLabels.push(label);
-        labelPayload.set(label, this.lastHumanFeedback ?? ran.result);
-        if (this.lastHumanFeedback) feedbackForLabel.set(label, this.lastHumanFeedback);
+        (routerLabels ??= []).push(label);
+        (labelPayload ??= new Map()).set(label, this.lastHumanFeedback ?? ran.result);
+        if (this.lastHumanFeedback) (feedbackForLabel ??= new Map()).set(label, this.lastHumanFeedback);
         current = label;
       }
     }
 
     // Listener phase: the trigger, then each router label in order.
+    if (!routerLabels) {
+      await this.dispatchListeners(trigger, payload, scope, cause, false);
+      return;
+    }
+    // Only OR listeners that fired before this wave's listener phase may be re-armed by its labels.
     const rearmable = new Set(this.firedOr);
-    const triggers = [trigger, ...routerLabels];
-    for (let i = 0; i < triggers.length; i++) {
-      const event = triggers[i]!;
-      if (event === "") continue;
-      if (i > 0)
-        for (const name of [...rearmable])
-          if (this.firedOr.has(name) && this.compiled.byName.get(name)!.listenLeaves.has(event)) {
-            this.firedOr.delete(name);
-            rearmable.delete(name);
-          }
+    const triggerArg = labelPayload!.has(trigger) ? labelPayload!.get(trigger) : payload;
+    await this.dispatchListeners(trigger, triggerArg, scope, cause, routerLabels.includes(trigger));
+    for (const label of routerLabels) {
+      if (label === "") continue;
+      // A fresh router emission re-arms OR listeners that fired before this wave (§2.6.3).
+      for (const name of rearmable)
+        if (this.firedOr.has(name) && this.compiled.byName.get(name)!.listenLeaves.has(label)) {
+          this.firedOr.delete(name);
+          rearmable.delete(name);
+        }
+      await this.dispatchListeners(label, labelPayload!.get(label), scope, cause, true);
+    }
+  }
+
+  /** Plain listeners of one event (concurrently), then, for a router label, the starts it gates. */
+  private async dispatchListeners(event: string, arg: unknown, scope: Scope, cause: number | null, isLabel: boolean): Promise<void> {
+    if (event === "") return;
+    const listeners = this.compiled.listenersByEvent.get(event);
+    if (listeners) {
       const batch: CompiledMethod[] = [];
-      for (const listener of this.compiled.listenersByEvent.get(event) ?? []) {
+      for (const listener of listeners) {
         if (listener.multiOr && this.firedOr.has(listener.name)) continue;
         if (this.offer(listener.name, listener.listen!, event)) {
           batch.push(listener);
           if (listener.multiOr) this.firedOr.add(listener.name);
         }
       }
-      const arg = labelPayload.has(event) ? labelPayload.get(event) : payload;
       if (batch.length > 0) await this.runBatch(batch, arg, scope, cause);
-      if (i > 0)
-        for (const start of this.compiled.conditionalStartsByEvent.get(event) ?? [])
-          if (this.offer(`start:${start.name}`, start.startCondition!, event)) await this.runStart(start, scope, true);
     }
+    if (isLabel)
+      for (const start of this.compiled.conditionalStartsByEvent.get(event) ?? [])
+        if (this.offer(`start:${start.name}`, start.startCondition!, event)) await this.runStart(start, scope, true);
   }
 
   /** Run one batch of listeners concurrently; a racing group inside it races (§2.6.4). */
@@ -572,6 +601,7 @@ export class Flow {
         state: toJson(this.state),
         durationMs: performance.now() - started,
       });
+      await this.commitJournal();
       return { result, execution };
     } catch (err) {
       if (err instanceof Cancelled) throw err;
@@ -594,22 +624,22 @@ export class Flow {
   }
 
   private actionContext(method: string, execution: number, input: unknown, scope: Scope): ActionContext {
-    return {
-      flow: this.handle,
-      input,
-      method,
-      execution,
-      signal: scope.signal,
-      celContext: (local) => {
-        const outputs: Record<string, unknown> = {};
-        for (const [name, value] of this.latest) outputs[name] = toJson(value);
-        if (local) for (const [name, value] of Object.entries(local.outputs)) outputs[name] = toJson(value);
-        const context: Record<string, unknown> = { state: toJson(this.state), outputs };
-        if (local) context.item = toJson(local.item);
-        return context;
-      },
-      record: (event) => this.recordMethod(event),
-    };
+    return new MethodContext(this, method, execution, input, scope.signal);
+  }
+
+  /** `{state, outputs}` as JSON for CEL (and scripts), with an `each` item's locals on top. */
+  celContext(local?: EachLocals): Record<string, unknown> {
+    const outputs: Record<string, unknown> = {};
+    for (const [name, value] of this.latest) outputs[name] = toJson(value);
+    if (local) for (const [name, value] of Object.entries(local.outputs)) outputs[name] = toJson(value);
+    const context: Record<string, unknown> = { state: toJson(this.state), outputs };
+    if (local) context.item = toJson(local.item);
+    return context;
+  }
+
+  /** For actions: record an event of the running method (LLM calls, streamed tokens). */
+  recordFromAction(event: NewFlowEvent): void {
+    this.recordMethod(event);
   }
 
   private recordOutput(method: string, output: unknown): void {
@@ -661,10 +691,24 @@ export class Flow {
   // ---- events ---------------------------------------------------------------------------------------
 
   private record(event: NewFlowEvent): void {
-    const full = { ...event, seq: ++this.seq, at: new Date().toISOString(), runId: this.runId, flowName: this.definition.name } as FlowEvent;
+    // Completes the caller's fresh object in place (no copy): this runs twice per step.
+    const full = event as FlowEvent;
+    full.seq = ++this.seq;
+    full.at = isoNow();
+    full.runId = this.runId;
+    full.flowName = this.definition.name;
     this.events.push(full);
     const listener = this.options.onEvent;
     if (listener && !(this.compiled.config.suppress_flow_events && SUPPRESSIBLE.has(full.type))) listener(full);
+  }
+
+  /** Hand the events recorded since the last commit to the journal, and wait until they are durable. */
+  private async commitJournal(): Promise<void> {
+    const journal = this.options.journal;
+    if (!journal || this.committed >= this.events.length) return;
+    const batch = this.events.slice(this.committed);
+    this.committed = this.events.length;
+    await journal.commit(this.runId, batch);
   }
 
   private recordMethod(event: NewFlowEvent): void {
@@ -674,6 +718,38 @@ export class Flow {
 }
 
 const SKIPPED = Symbol("skipped");
+
+/** What an action sees of its method's run; a class so each execution allocates no closures. */
+class MethodContext implements ActionContext {
+  readonly flow: FlowHandle;
+  constructor(
+    private readonly owner: Flow,
+    readonly method: string,
+    readonly execution: number,
+    readonly input: unknown,
+    readonly signal: AbortSignal,
+  ) {
+    this.flow = owner.handleForActions;
+  }
+  celContext(local?: EachLocals): Record<string, unknown> {
+    return this.owner.celContext(local);
+  }
+  record(event: NewFlowEvent): void {
+    this.owner.recordFromAction(event);
+  }
+}
+
+let lastMs = 0;
+let lastIso = "";
+/** ISO timestamps, formatted once per millisecond. */
+function isoNow(): string {
+  const ms = Date.now();
+  if (ms !== lastMs) {
+    lastMs = ms;
+    lastIso = new Date(ms).toISOString();
+  }
+  return lastIso;
+}
 
 /** A router's return value as an event label (spec §2.5): `str()` of it, Python-style. */
 export function labelOf(value: unknown): string {
