@@ -147,7 +147,9 @@ async function compileEach(action: Extract<Action, { call: "each" }>, deps: Acti
           if (typeof passes !== "boolean") throw valueError("if expression must evaluate to a boolean");
           if (!passes) continue;
         }
-        last = await step.action.body({ ...ctx, input: item }, local);
+        // The step sees the item as its input; everything else is the method's context.
+        const stepContext = Object.create(ctx, { input: { value: item } }) as ActionContext;
+        last = await step.action.body(stepContext, local);
         local.outputs[step.name] = last;
       }
       results.push(last);
