@@ -13,3 +13,5 @@ export * from "./python";
 export * from "./cel";
 export * from "./graph";
 export * from "./semantics";
+export * from "./document";
+export * from "./schema/extension";
