@@ -1,7 +1,7 @@
 // Loading a flow document: text → YAML/JSON data → schema → cross-field rules → diagnostics.
 // Mirrors CrewAI's FlowDefinition.from_declaration (§8.1) but collects every problem with its path
 // instead of raising the first, so the editor and the CLI can show them all.
-import { LineCounter, parseDocument } from "yaml";
+import { LineCounter, parseDocument, type Tags } from "yaml";
 import type { core } from "zod";
 import { type Diagnostic, error, formatPath } from "./diagnostics";
 import {
@@ -30,8 +30,27 @@ export interface LoadResult {
   warnings: Diagnostic[];
 }
 
-/** YAML 1.1 because CrewAI reads files with PyYAML (`yes`/`on` are booleans there). */
-export const YAML_OPTIONS = { version: "1.1", uniqueKeys: false, prettyErrors: false } as const;
+/**
+ * YAML 1.1 because CrewAI reads files with PyYAML (`yes`/`on` are booleans there). PyYAML's boolean
+ * words exclude `y`/`n`, which the `yaml` package's 1.1 schema accepts, so its bool tags are narrowed.
+ */
+export const YAML_OPTIONS = {
+  version: "1.1",
+  uniqueKeys: false,
+  prettyErrors: false,
+  customTags: (tags: Tags) => tags.map(narrowBool),
+} as const;
+
+const PYYAML_BOOL: Record<string, RegExp> = {
+  true: /^(?:[Yy]es|YES|[Tt]rue|TRUE|[Oo]n|ON)$/,
+  false: /^(?:[Nn]o|NO|[Ff]alse|FALSE|[Oo]ff|OFF)$/,
+};
+
+function narrowBool(tag: Tags[number]): Tags[number] {
+  if (typeof tag !== "object" || tag.tag !== "tag:yaml.org,2002:bool" || !("test" in tag) || !tag.test) return tag;
+  const word = tag.test.test("true") ? "true" : "false";
+  return { ...tag, test: PYYAML_BOOL[word]! };
+}
 
 /** Parse YAML or JSON text (JSON is read as YAML, as CrewAI does) and validate it. */
 export function loadDefinitionText(text: string, options: LoadOptions = {}): LoadResult {

@@ -244,6 +244,11 @@ describe("loading text (§8.1)", () => {
     const result = loadDefinitionText("name: F\nmethods:\n  a:\n    start: yes\n    do: {call: expression, expr: '1'}\n");
     expect(result.definition!.methods!.a!.start).toBe(true);
   });
+  it("keeps y and n as strings, as PyYAML does", () => {
+    const result = loadDefinitionText("name: F\nx-crewflow: {nodes: {a: {x: 1, y: 2}}}\nmethods:\n  a: {start: true, emit: [y, n], do: {call: expression, expr: '1'}}\n");
+    expect(result.definition!["x-crewflow"]).toEqual({ nodes: { a: { x: 1, y: 2 } } });
+    expect(result.definition!.methods!.a!.emit).toEqual(["y", "n"]);
+  });
 });
 
 describe("static build checks", () => {
