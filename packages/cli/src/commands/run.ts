@@ -2,8 +2,9 @@
 // data directory so it can be resumed, forked or restored from a checkpoint by a later invocation.
 import { createHash } from "node:crypto";
 import { readFile } from "node:fs/promises";
-import { resolve } from "node:path";
+import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
+import { createCrewRunner } from "@crewflow/crews";
 import { type FlowDefinition, loadDefinitionText } from "@crewflow/definition";
 import {
   type Checkpoint,
@@ -105,6 +106,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     persistence: store,
     defaultPersistence: store,
     onEvent: () => runner.flush(),
+    // Crew and agent actions: OpenAI-compatible endpoint from OPENAI_* env, else the simulated model.
+    crews: createCrewRunner({ definition: loaded.definition, sourceDir: dirname(file), modulePaths, log: (line) => io.stderr.write(`${line}\n`) }),
   };
   const hash = createHash("sha256").update(text).digest("hex");
   const report = await runner.run(loaded.definition, baseOptions, {

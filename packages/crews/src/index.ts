@@ -1,0 +1,30 @@
+// @crewflow/crews: agents, tasks and crews for `call: crew` / `call: agent` actions, on any
+// OpenAI-compatible endpoint (the `openai` SDK), an offline simulated model, or a run's recordings.
+export { createCrewRunner } from "./runner";
+export type { CrewRunnerOptions, CrewflowCrewRunner } from "./runner";
+export { Crew, loadAgent } from "./crew";
+export { Agent, DEFAULT_MAX_ITER } from "./agent";
+export { Task } from "./task";
+export { AgentOutput, CrewOutput, StructuredValue, TaskOutput } from "./results";
+export type { OutputFormat } from "./results";
+export { defineTool, functionName, isTool } from "./tools";
+export type { Tool, ToolContext } from "./tools";
+export { functionGuardrail, textGuardrail, DEFAULT_GUARDRAIL_MAX_RETRIES } from "./guardrails";
+export type { Guardrail, GuardrailFunction, GuardrailReturn, GuardrailVerdict } from "./guardrails";
+export { hooksFromFunctions, resolveHooks } from "./hooks";
+export type { AfterLlmCallHook, BeforeLlmCallHook, LlmHookContext, LlmHooks } from "./hooks";
+export { HookAborted } from "./errors";
+export { interpolateOnly, pyStr } from "./interpolate";
+export { isStrictCompatible, outputSpec, parseStructured, responseFormatOf, taskOutputSpec } from "./structured";
+export type { OutputSpec } from "./structured";
+export { crewEventsOf, llmCallsOf, runUsage } from "./events";
+export type { CrewEvent, GuardrailRecord, LlmCallRecord, TaskRecord, ToolCallRecord } from "./events";
+export { addUsage, costOf, defaultPrices, emptyMetrics, priceOf } from "./usage";
+export type { Price, PriceTable, UsageMetrics } from "./usage";
+export { DEFAULT_MODEL, llmConfig, llmEnvironment } from "./llm/config";
+export type { LlmConfig } from "./llm/config";
+export { OpenAIChatModel, OPENAI_DEFAULT_BASE_URL } from "./llm/openai";
+export { SimulatedChatModel, SIMULATED_LABEL, labelsAskedFor, sampleObject, simulatedAnswer } from "./llm/simulated";
+export { ReplayChatModel, ReplayMissError, isReplayMiss } from "./llm/replay";
+export { canonicalJson, requestHash } from "./llm/hash";
+export type * from "./llm/types";
