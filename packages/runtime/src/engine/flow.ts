@@ -168,9 +168,12 @@ export class Flow {
       );
     const built =
       options.initialState !== undefined ? initialStateModel(options.initialState) : await buildStateModel(definition.state ?? null, refs);
-    const flowLevel = definition.persist?.enabled ? (resolveBackend(definition.persist, definition.name, options) ?? options.defaultPersistence ?? processDefaultPersistence) : null;
+    // An instance backend wins; the definition's backend is only looked up without one (§4.1).
+    const flowLevel =
+      options.persistence ??
+      (definition.persist?.enabled ? (resolveBackend(definition.persist, definition.name, options) ?? options.defaultPersistence ?? processDefaultPersistence) : null);
     const initialValues = built.defaults !== undefined ? built.defaults : (definition.state?.default ?? null);
-    const flow = new Flow(definition, built.model, actions, options.persistence ?? flowLevel, options, initialValues);
+    const flow = new Flow(definition, built.model, actions, flowLevel, options, initialValues);
     flow.warnings.push(...built.warnings);
     return flow;
   }
