@@ -19,7 +19,7 @@ export const WORKSPACE_SCOPE = "@crewflow/";
 export const UI_LIBRARIES = ["react", "react-dom", "@xyflow/*"];
 /** Server and transport libraries. */
 export const SERVER_LIBRARIES = ["@trpc/*", "fastify", "@fastify/*"];
-/** Database libraries: owned by the server's persistence adapter. */
+/** Database libraries: owned by the persistence adapter (packages/store-prisma). */
 export const DB_LIBRARIES = ["@prisma/*", "prisma", "better-sqlite3", "pg", "@electric-sql/*"];
 
 /**
@@ -64,10 +64,19 @@ export const LAYERS = [
     why: "crews run agents on LLMs behind the runtime's CrewRunner port; UI, transport and storage live in the apps",
   },
   {
+    name: "store-prisma",
+    dir: "packages/store-prisma",
+    package: "@crewflow/store-prisma",
+    workspace: ["@crewflow/definition", "@crewflow/runtime"],
+    forbidden: [...UI_LIBRARIES, ...SERVER_LIBRARIES, "openai"],
+    nodeBuiltins: true,
+    why: "the Prisma run store (SQLite/PostgreSQL) implements the runtime's RunStore port; models come in through the replay-model factory, transport and UI live in the apps",
+  },
+  {
     name: "cli",
     dir: "packages/cli",
     package: "@crewflow/cli",
-    workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews"],
+    workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews", "@crewflow/store-prisma"],
     forbidden: [...UI_LIBRARIES],
     nodeBuiltins: true,
     why: "the CLI sits on top of definition and runtime and never imports the apps",
@@ -76,10 +85,10 @@ export const LAYERS = [
     name: "server",
     dir: "apps/server",
     package: "@crewflow/server",
-    workspace: ["@crewflow/definition", "@crewflow/runtime"],
+    workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews", "@crewflow/store-prisma"],
     forbidden: [...UI_LIBRARIES],
     nodeBuiltins: true,
-    why: "the server hosts the runtime and persistence; it serves the built web app as files, never imports it",
+    why: "the server hosts the runtime, crews and persistence; it serves the built web app as files, never imports it",
   },
   {
     name: "web",

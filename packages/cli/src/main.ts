@@ -1,4 +1,7 @@
+import { diffCommand } from "./commands/diff";
 import { runCommand } from "./commands/run";
+import { runsCommand } from "./commands/runs";
+import { showCommand } from "./commands/show";
 import { validateCommand } from "./commands/validate";
 import type { CliIo } from "./io";
 
@@ -6,9 +9,28 @@ const USAGE = `Usage: crewflow <command> [options]
 
 Commands:
   validate FILE… [--json]   check flow files (crewai.flow/v1, YAML or JSON); exit 0 valid, 2 invalid
-  run FILE [--inputs JSON] [--json] [--resume RUN_ID] [--fork STATE_ID] [--checkpoint RUN_ID[@SEQ]]
-           [--feedback TEXT] [--data DIR] [--modules DIR]…
-                            run a flow; exit 0 completed or paused, 1 failed, 2 invalid definition
+  run FILE [--inputs JSON] [--json] [--modules DIR]… [DB]
+                            run a flow, recorded in the database; exit 0 completed or paused,
+                            1 failed, 2 invalid definition
+      --resume RUN_ID [--feedback TEXT]
+                            continue an interrupted or paused run (FILE may be left out)
+      --fork RUN_ID#STEP | RUN_ID@SEQ [--set path=value]…
+                            a new run from that step's state (completed steps are not run again)
+      --fork STATE_ID [--set path=value]…
+                            CrewAI's restore_from_state_id: hydrate the state, run every method
+      --checkpoint RUN_ID[@SEQ]
+                            CrewAI's from_checkpoint (same state id, completed methods skipped)
+      --replay RUN_ID       re-execute a run from its recorded LLM calls (no live calls); with FILE,
+                            report where that version diverges; exit 1 if it does
+  runs [--flow NAME] [--status S] [--limit N] [--json] [DB]
+                            list recorded runs, newest first
+  show RUN_ID [--states] [--json] [DB]
+                            a run's step log (--json: run, steps with snapshots, events)
+  diff RUN#STEP RUN#STEP | RUN RUN [--json] [DB]
+                            state diff between two steps of a run, or the aligned steps of two runs
+
+DB: --db URL (file:PATH or postgres://…), else --data DIR (its crewflow.db), else DATABASE_URL,
+else CREWFLOW_DATA_DIR or data/ at the repository root (SQLite, created and migrated on first use).
 `;
 
 /** Runs one CLI invocation and returns its exit code (no process.exit, so tests can call it in-process). */
@@ -19,6 +41,12 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return validateCommand(rest, io);
     case "run":
       return runCommand(rest, io);
+    case "runs":
+      return runsCommand(rest, io);
+    case "show":
+      return showCommand(rest, io);
+    case "diff":
+      return diffCommand(rest, io);
     case undefined:
     case "help":
     case "--help":

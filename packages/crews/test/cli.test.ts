@@ -39,7 +39,12 @@ async function crewflow(env: Record<string, string | undefined>, data: string, f
     (e: { code: number; stdout: string; stderr: string }) => e,
   );
   const report = JSON.parse(result.stdout) as Report;
-  const events = readFileSync(join(data, "runs", `${report.runId}.events.jsonl`), "utf8");
+  // The run's recorded events, as the store returns them.
+  const shown = await promisify(execFile)("pnpm", ["-s", "crewflow", "show", report.runId, "--json", "--data", data], {
+    cwd: ROOT,
+    env: { ...clean, ...env },
+  });
+  const events = JSON.stringify((JSON.parse(shown.stdout) as { events: unknown[] }).events);
   return { ...result, report, events };
 }
 
@@ -106,7 +111,7 @@ methods:
     const { code, report, stdout, stderr, events } = await crewflow({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: KEY }, data);
     expect(code).toBe(1);
     expect(report.error).toEqual({ type: "AuthenticationError", message: `LLM call to ${fake.url} failed (model gpt-4.1-mini, 1 attempt): 401 Incorrect API key provided: [redacted]` });
-    for (const text of [stdout, stderr, events, ...readdirSync(join(data, "runs")).map((f) => readFileSync(join(data, "runs", f), "utf8"))])
+    for (const text of [stdout, stderr, events, ...readdirSync(data).map((f) => readFileSync(join(data, f), "latin1"))])
       expect(text).not.toContain(KEY);
   });
 });

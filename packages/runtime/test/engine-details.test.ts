@@ -52,4 +52,12 @@ describe("JSON-Schema state", () => {
     expect(model.merge(state, { level: null })).toMatchObject({ level: null });
     expect(model.merge(state, {})).toMatchObject({ level: 3 });
   });
+
+  it("compiles a schema object once, and keeps nothing of the schemas it compiled (a server builds flows all day)", () => {
+    const schema = { type: "object", properties: { n: { type: "integer" } } };
+    expect(jsonSchemaState(schema)).toBe(jsonSchemaState(schema));
+    expect(jsonSchemaState({ ...schema })).not.toBe(jsonSchemaState(schema));
+    // Another object with the same content still validates the same way.
+    expect(() => jsonSchemaState({ ...schema }).create({ n: "x" })).toThrow(/n: must be integer/);
+  });
 });

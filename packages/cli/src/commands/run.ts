@@ -1,27 +1,26 @@
 // `crewflow run FILE`: run a flow file to completion, a pause or a failure, recording the run in the
-// data directory so it can be resumed, forked or restored from a checkpoint by a later invocation.
-import { createHash } from "node:crypto";
+// database (SQLite by default, PostgreSQL with --db) so a later invocation can resume it by id, fork it
+// from any step, restore a checkpoint, or replay it from its recorded LLM calls.
 import { readFile } from "node:fs/promises";
 import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
-import { createCrewRunner } from "@crewflow/crews";
+import { type LlmCallRecord, ReplayChatModel, createCrewRunner } from "@crewflow/crews";
 import { type FlowDefinition, loadDefinitionText } from "@crewflow/definition";
+import { type FlowEvent, type FlowOptions, type JsonValue, errorInfo, toJson, traceOf } from "@crewflow/runtime";
 import {
-  type Checkpoint,
-  type FlowEvent,
-  type FlowOptions,
-  type JsonValue,
-  type RunRecord,
-  Flow,
-  HumanFeedbackPending,
-  checkpointFromEvents,
-  errorInfo,
-  pendingPause,
-  toJson,
-  traceOf,
-} from "@crewflow/runtime";
+  type HostResult,
+  type PatchOperation,
+  type PrismaRunStore,
+  type ReplayReport,
+  type RunRequest,
+  assignmentsToPatch,
+  forkCheckpoint,
+  parseAssignment,
+  replayRun,
+  runFlow,
+} from "@crewflow/store-prisma";
+import { DB_OPTIONS, withStore } from "../db";
 import type { CliIo } from "../io";
-import { FileRunStore } from "../store/file-store";
 
 export interface RunReport {
   status: "completed" | "failed" | "paused";
@@ -32,6 +31,19 @@ export interface RunReport {
   outputs: JsonValue;
   trace: { method: string; status: string; output: JsonValue }[];
   error: { type: string; message: string } | null;
+  /** With --replay: how the replay compares with the recorded run. */
+  replay?: {
+    of: string;
+    identical: boolean;
+    sameVersion: boolean;
+    stepsMatch: boolean;
+    stateMatch: boolean;
+    recordedCalls: number;
+    replayedCalls: number;
+    liveCalls: number;
+    firstDifference: ReplayReport["firstDifference"];
+    firstStepDifference: ReplayReport["firstStepDifference"];
+  };
 }
 
 const OPTIONS = {
@@ -39,15 +51,20 @@ const OPTIONS = {
   json: { type: "boolean", default: false },
   resume: { type: "string" },
   fork: { type: "string" },
+  set: { type: "string", multiple: true },
   checkpoint: { type: "string" },
   feedback: { type: "string" },
-  data: { type: "string" },
+  replay: { type: "string" },
   modules: { type: "string", multiple: true },
+  ...DB_OPTIONS,
 } as const;
 
-/** Where runs are kept: `--data`, else `CREWFLOW_DATA_DIR`, else `data/` under the current directory. */
-export function dataDir(flag: string | undefined, cwd: string): string {
-  return resolve(cwd, flag ?? process.env.CREWFLOW_DATA_DIR ?? "data");
+class UsageError extends Error {}
+
+interface Definition {
+  definition: FlowDefinition;
+  text: string;
+  sourcePath: string | null;
 }
 
 export async function runCommand(args: string[], io: CliIo): Promise<number> {
@@ -59,191 +76,188 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     return 2;
   }
   const { values, positionals } = parsed;
-  if (positionals.length !== 1) {
-    io.stderr.write("crewflow run: give exactly one FILE\n");
-    return 2;
-  }
-  const file = resolve(io.cwd, positionals[0]!);
-  let text: string;
-  try {
-    text = await readFile(file, "utf8");
-  } catch (err) {
-    io.stderr.write(`crewflow run: unable to read ${positionals[0]}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}\n`);
-    return 2;
-  }
-  const loaded = loadDefinitionText(text, { sourcePath: file });
-  if (!loaded.definition) {
-    if (values.json) {
-      const errors = loaded.errors.map(({ path, message }) => ({ path, message }));
-      io.stdout.write(JSON.stringify({ valid: false, errors }, null, 2) + "\n");
-    } else for (const d of loaded.errors) io.stdout.write(`${d.path || positionals[0]}: ${d.message}\n`);
-    io.stderr.write(`${positionals[0]}: invalid definition (${loaded.errors.length} error(s))\n`);
-    return 2;
+  const usage = (message: string) => (io.stderr.write(`crewflow run: ${message}\n`), 2);
+  const storedDefinition = values.resume !== undefined || values.replay !== undefined;
+  if (positionals.length > 1 || (positionals.length === 0 && !storedDefinition))
+    return usage("give exactly one FILE (it may be left out with --resume or --replay: the run's own version is used)");
+  if (values.set && values.fork === undefined) return usage("--set needs --fork");
+  if (values.replay !== undefined && (values.resume ?? values.fork ?? values.checkpoint ?? values.inputs ?? values.feedback) !== undefined)
+    return usage("--replay cannot be combined with --resume, --fork, --checkpoint, --inputs or --feedback");
+
+  let file: Definition | null = null;
+  if (positionals.length === 1) {
+    const path = resolve(io.cwd, positionals[0]!);
+    let text: string;
+    try {
+      text = await readFile(path, "utf8");
+    } catch (err) {
+      io.stderr.write(`crewflow run: unable to read ${positionals[0]}: ${(err as NodeJS.ErrnoException).code === "ENOENT" ? "no such file" : (err as Error).message}\n`);
+      return 2;
+    }
+    const loaded = loadDefinitionText(text, { sourcePath: path });
+    if (!loaded.definition) {
+      if (values.json) {
+        const errors = loaded.errors.map(({ path: p, message }) => ({ path: p, message }));
+        io.stdout.write(JSON.stringify({ valid: false, errors }, null, 2) + "\n");
+      } else for (const d of loaded.errors) io.stdout.write(`${d.path || positionals[0]}: ${d.message}\n`);
+      io.stderr.write(`${positionals[0]}: invalid definition (${loaded.errors.length} error(s))\n`);
+      return 2;
+    }
+    file = { definition: loaded.definition, text, sourcePath: path };
   }
   let inputs: Record<string, unknown> | null = null;
   if (values.inputs !== undefined) {
     try {
       inputs = JSON.parse(values.inputs) as Record<string, unknown>;
     } catch (err) {
-      io.stderr.write(`crewflow run: --inputs is not valid JSON: ${(err as Error).message}\n`);
-      return 2;
+      return usage(`--inputs is not valid JSON: ${(err as Error).message}`);
     }
-    if (inputs === null || typeof inputs !== "object" || Array.isArray(inputs)) {
-      io.stderr.write("crewflow run: --inputs must be a JSON object\n");
-      return 2;
-    }
+    if (inputs === null || typeof inputs !== "object" || Array.isArray(inputs)) return usage("--inputs must be a JSON object");
   }
+  const modulePaths = [...(values.modules ?? []).map((dir) => resolve(io.cwd, dir)), ...(process.env.CREWFLOW_MODULE_PATH ?? "").split(":").filter(Boolean)];
 
-  const store = new FileRunStore(dataDir(values.data, io.cwd));
-  const modulePaths = [
-    ...(values.modules ?? []).map((dir) => resolve(io.cwd, dir)),
-    ...(process.env.CREWFLOW_MODULE_PATH ?? "").split(":").filter(Boolean),
-  ];
-  const runner = new RunRecorder(store, io, values.json);
-  const baseOptions: FlowOptions = {
-    sourcePath: file,
-    modulePaths,
-    persistence: store,
-    defaultPersistence: store,
-    onEvent: () => runner.flush(),
-    // Crew and agent actions: OpenAI-compatible endpoint from OPENAI_* env, else the simulated model.
-    crews: createCrewRunner({ definition: loaded.definition, sourceDir: dirname(file), modulePaths, log: (line) => io.stderr.write(`${line}\n`) }),
-  };
-  const hash = createHash("sha256").update(text).digest("hex");
-  const report = await runner.run(loaded.definition, baseOptions, {
-    file,
-    hash,
-    inputs,
-    ...(values.resume !== undefined ? { resume: values.resume } : {}),
-    ...(values.fork !== undefined ? { fork: values.fork } : {}),
-    ...(values.checkpoint !== undefined ? { checkpoint: values.checkpoint } : {}),
-    ...(values.feedback !== undefined ? { feedback: values.feedback } : {}),
-  });
-  if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
-  else printHuman(report, io);
-  return report.status === "failed" ? 1 : 0;
-}
+  return withStore(values, io, "run", async (store) => {
+    const quiet = values.json;
+    const onRunCreated = (runId: string) => !quiet && io.stderr.write(`run ${runId} started\n`);
+    // Progress prints what is committed: a ✓ line means the step is in the database.
+    const onCommitted = (events: readonly FlowEvent[]) => !quiet && events.forEach((event) => progress(event, io));
+    const crewsFor = (def: Definition, model?: ReplayChatModel) =>
+      // Crew and agent actions: OpenAI-compatible endpoint from OPENAI_* env, else the simulated model (or the replay model).
+      createCrewRunner({
+        definition: def.definition,
+        ...(def.sourcePath ? { sourceDir: dirname(def.sourcePath) } : {}),
+        modulePaths,
+        ...(model ? { model } : {}),
+        log: (line) => io.stderr.write(`${line}\n`),
+      });
 
-interface RunRequest {
-  file: string;
-  hash: string;
-  inputs: Record<string, unknown> | null;
-  resume?: string;
-  fork?: string;
-  checkpoint?: string;
-  feedback?: string;
-}
-
-/** Drives one invocation and mirrors the flow's log into the store as it grows. */
-class RunRecorder {
-  private flow: Flow | null = null;
-  private written = 0;
-
-  constructor(
-    private readonly store: FileRunStore,
-    private readonly io: CliIo,
-    private readonly quiet: boolean,
-  ) {}
-
-  flush(): void {
-    const flow = this.flow;
-    if (!flow) return;
-    const fresh = flow.events.slice(this.written);
-    this.written = flow.events.length;
-    void this.store.append(flow.runId, fresh);
-    if (!this.quiet) for (const event of fresh) progress(event, this.io);
-  }
-
-  async run(definition: FlowDefinition, options: FlowOptions, request: RunRequest): Promise<RunReport> {
-    let outcome: unknown;
-    let failure: unknown = null;
-    let runId = "";
+    let report: RunReport;
     try {
-      if (request.resume !== undefined) {
-        const previous = await this.store.loadRun(request.resume);
-        if (!previous) throw new Error(`no run '${request.resume}' in ${this.store.dir}`);
-        runId = previous.record.runId;
-        const continued: FlowOptions = { ...options, runId, lastSeq: previous.events.at(-1)?.seq ?? 0 };
-        const pause = pendingPause(previous.events);
-        if (pause) {
-          this.flow = await Flow.fromPending(pause.flowId, definition, continued);
-          await this.store.updateRun(runId, { status: "running", endedAt: null });
-          outcome = await this.flow.resume(request.feedback ?? "");
-        } else {
-          const checkpoint = checkpointFromEvents(previous.events);
-          this.flow = checkpoint ? await Flow.fromCheckpoint(checkpoint, definition, continued) : await Flow.create(definition, continued);
-          await this.store.updateRun(runId, { status: "running", endedAt: null });
-          outcome = await this.flow.kickoff({ inputs: request.inputs });
-        }
-      } else {
-        const checkpoint = request.checkpoint !== undefined ? await this.loadCheckpoint(request.checkpoint) : null;
-        // A checkpoint restore runs on the restored instance (CrewAI's `Flow.from_checkpoint`); only the
-        // invalid combination with --fork goes through kickoff, which raises CrewAI's error for it.
-        this.flow =
-          checkpoint && request.fork === undefined
-            ? await Flow.fromCheckpoint(checkpoint, definition, options)
-            : await Flow.create(definition, options);
-        runId = this.flow.runId;
-        await this.store.createRun(newRecord(this.flow, request));
-        outcome = await this.flow.kickoff({
-          inputs: request.inputs,
-          ...(request.fork !== undefined ? { restoreFromStateId: request.fork } : {}),
-          ...(checkpoint && request.fork !== undefined ? { fromCheckpoint: checkpoint } : {}),
+      if (values.replay !== undefined) {
+        const source = file ?? (await storedVersion(store, values.replay));
+        const result = await replayRun(store, values.replay, {
+          ...(file ? { definition: { text: file.text, sourcePath: file.sourcePath } } : {}),
+          flowOptions: { modulePaths },
+          replayModel: (calls) => crewsFor(source, new ReplayChatModel(calls.filter(isLlmRecord))),
+          onRunCreated,
+          onCommitted,
         });
+        report = {
+          ...reportOf(result.result),
+          replay: {
+            of: result.of,
+            identical: result.identical,
+            sameVersion: result.sameVersion,
+            stepsMatch: result.stepsMatch,
+            stateMatch: result.stateMatch,
+            recordedCalls: result.recordedCalls,
+            replayedCalls: result.replayedCalls,
+            liveCalls: result.liveCalls,
+            firstDifference: result.firstDifference,
+            firstStepDifference: result.firstStepDifference,
+          },
+        };
+      } else {
+        const def = file ?? (await storedVersion(store, values.resume!));
+        const request = await requestOf(store, values, inputs);
+        const options: FlowOptions = { modulePaths, crews: crewsFor(def) };
+        const result = await runFlow(store, { ...def, flowOptions: options, onRunCreated, onCommitted }, request);
+        report = reportOf(result);
       }
     } catch (err) {
-      failure = err;
+      if (err instanceof UsageError) return usage(err.message);
+      report = { ...reportOf(null), status: "failed", error: errorInfo(err) };
     }
-    this.flush();
-    const flow = this.flow;
-    const paused = outcome instanceof HumanFeedbackPending;
-    const report: RunReport = {
-      status: failure ? "failed" : paused ? "paused" : "completed",
-      runId: flow?.runId ?? runId,
-      stateId: flow ? String(flow.state.id ?? "") || null : null,
-      output: failure || paused ? null : toJson(outcome),
-      state: flow ? toJson(flow.state) : null,
-      outputs: flow ? toJson(flow.outputsByMethod) : {},
-      trace: flow ? traceOf(flow.events) : [],
-      error: failure ? errorInfo(failure) : null,
-    };
-    if (report.runId && (await this.store.loadRun(report.runId)))
-      await this.store.updateRun(report.runId, {
-        status: report.status,
-        endedAt: new Date().toISOString(),
-        stateId: report.stateId,
-        output: report.output,
-        error: report.error,
-      });
-    return report;
-  }
-
-  /** `--checkpoint RUN_ID[@SEQ]`: the run's state after step SEQ (default: its last step). */
-  private async loadCheckpoint(id: string): Promise<Checkpoint> {
-    const [runId, seq] = id.split("@");
-    const run = await this.store.loadRun(runId!);
-    if (!run) throw new Error(`no checkpoint '${id}': no run '${runId}' in ${this.store.dir}`);
-    const checkpoint = checkpointFromEvents(run.events, seq === undefined ? undefined : Number(seq));
-    if (!checkpoint) throw new Error(`no checkpoint '${id}': the run has no completed step there`);
-    return checkpoint;
-  }
+    if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
+    else printHuman(report, io);
+    if (report.replay) return report.status === "failed" || !report.replay.identical ? 1 : 0;
+    return report.status === "failed" ? 1 : 0;
+  });
 }
 
-function newRecord(flow: Flow, request: RunRequest): RunRecord {
+const isLlmRecord = (call: JsonValue): call is JsonValue & LlmCallRecord =>
+  call !== null && typeof call === "object" && !Array.isArray(call) && (call.kind === undefined || call.kind === "llm");
+
+/** A run's own definition (its version's text), for --resume/--replay without FILE. */
+async function storedVersion(store: PrismaRunStore, runId: string): Promise<Definition> {
+  const run = await store.getRun(runId);
+  if (!run) throw new UsageError(`no run '${runId}' in ${store.url}`);
+  const version = await store.getVersion(run.versionId);
+  if (!version?.definition) throw new UsageError(`run ${runId} was recorded without its definition text; give the FILE`);
+  const sourcePath = version.sourcePath ?? run.definitionPath;
+  const loaded = loadDefinitionText(version.definition, sourcePath ? { sourcePath } : {});
+  if (!loaded.definition) throw new UsageError(`the stored definition of run ${runId} no longer loads: ${loaded.errors[0]?.message ?? "invalid"}`);
+  return { definition: loaded.definition, text: version.definition, sourcePath };
+}
+
+type Values = { resume?: string | undefined; fork?: string | undefined; set?: string[] | undefined; checkpoint?: string | undefined; feedback?: string | undefined };
+
+/**
+ * What to run. `--fork RUN_ID@SEQ` (or `RUN_ID#STEP`) forks from that step's snapshot: completed steps
+ * are not run again and the state gets a fresh id. `--fork STATE_ID` is CrewAI's restore_from_state_id
+ * (hydrate, fresh id, every method runs). `--set path=value` edits the state first (a fork only).
+ */
+async function requestOf(store: PrismaRunStore, values: Values, inputs: Record<string, unknown> | null): Promise<RunRequest> {
+  if (values.resume !== undefined) return { kind: "resume", runId: values.resume, inputs, ...(values.feedback !== undefined ? { feedback: values.feedback } : {}) };
+  const sets = (values.set ?? []).map((text) => {
+    try {
+      return parseAssignment(text);
+    } catch (err) {
+      throw new UsageError((err as Error).message);
+    }
+  });
+  const step = values.fork !== undefined ? await stepRef(store, values.fork) : null;
+  if (values.checkpoint !== undefined) {
+    const [runId, seq] = values.checkpoint.split("@");
+    if (seq !== undefined && !/^\d+$/.test(seq)) throw new UsageError(`--checkpoint expects RUN_ID[@SEQ], got '${values.checkpoint}'`);
+    return {
+      kind: "checkpoint",
+      runId: runId!,
+      inputs,
+      ...(seq !== undefined ? { seq: Number(seq) } : {}),
+      ...(values.fork !== undefined ? { restoreFromStateId: values.fork } : {}),
+    };
+  }
+  if (step) {
+    const checkpoint = await forkCheckpoint(store, step.runId, step.seq);
+    return { kind: "fork", runId: step.runId, seq: step.seq, inputs, patch: assignmentsToPatch(checkpoint.state, sets) };
+  }
+  if (values.fork !== undefined) {
+    let patch: PatchOperation[] = [];
+    if (sets.length) {
+      const state = await store.loadState(values.fork);
+      if (!state) throw new UsageError(`no state '${values.fork}' to edit with --set`);
+      patch = assignmentsToPatch(state, sets);
+    }
+    return { kind: "new", inputs, restoreFromStateId: values.fork, patch };
+  }
+  return { kind: "new", inputs };
+}
+
+/** `RUN_ID@SEQ` (an event sequence number) or `RUN_ID#STEP` (a step number of `crewflow show`); else null. */
+async function stepRef(store: PrismaRunStore, ref: string): Promise<{ runId: string; seq: number } | null> {
+  const match = /^(.+?)([@#])(\d+)$/.exec(ref);
+  if (!match) return null;
+  const [, runId, kind, n] = match;
+  if (kind === "@") return { runId: runId!, seq: Number(n) };
+  const step = await store.step(runId!, { number: Number(n) });
+  if (!step) throw new UsageError(`run ${runId} has no step ${n}`);
+  return { runId: runId!, seq: step.seq };
+}
+
+function reportOf(result: HostResult | null): RunReport {
+  const flow = result?.flow ?? null;
+  const paused = result?.status === "paused";
+  const failed = result === null || result.status === "failed";
   return {
-    runId: flow.runId,
-    flowName: flow.definition.name,
-    definitionPath: request.file,
-    definitionHash: request.hash,
-    status: "running",
-    inputs: toJson(request.inputs),
-    stateId: String(flow.state.id ?? "") || null,
-    startedAt: new Date().toISOString(),
-    endedAt: null,
-    parentRunId: null,
-    parentSeq: null,
-    output: null,
-    error: null,
+    status: result?.status ?? "failed",
+    runId: result?.runId ?? "",
+    stateId: flow ? String(flow.state.id ?? "") || null : null,
+    output: failed || paused ? null : toJson(result.outcome),
+    state: flow ? toJson(flow.state) : null,
+    outputs: flow ? toJson(flow.outputsByMethod) : {},
+    trace: flow ? traceOf(flow.events) : [],
+    error: result?.error ? errorInfo(result.error) : null,
   };
 }
 
@@ -259,7 +273,15 @@ function progress(event: FlowEvent, io: CliIo): void {
 function printHuman(report: RunReport, io: CliIo): void {
   if (report.status === "failed") io.stdout.write(`failed: ${report.error!.type}: ${report.error!.message}\n`);
   else if (report.status === "paused")
-    io.stdout.write(`paused: resume with: pnpm -s crewflow run FILE --resume ${report.runId} --feedback "…"\n`);
+    io.stdout.write(`paused: resume with: pnpm -s crewflow run --resume ${report.runId} --feedback "…"\n`);
   else io.stdout.write(`${typeof report.output === "string" ? report.output : JSON.stringify(report.output)}\n`);
-  io.stderr.write(`run ${report.runId} ${report.status}\n`);
+  if (report.replay) {
+    const r = report.replay;
+    io.stdout.write(
+      r.identical
+        ? `replay of ${r.of}: identical (${r.replayedCalls} LLM call(s) answered from the recording, ${r.liveCalls} live)\n`
+        : `replay of ${r.of}: differs${r.firstDifference ? ` — first differing request: call #${r.firstDifference.index + 1} of ${r.firstDifference.recordedMethod ?? r.firstDifference.method ?? "?"}` : ""}${r.firstStepDifference ? `; first differing step: #${r.firstStepDifference.number} (${r.firstStepDifference.recorded?.method ?? "none"} → ${r.firstStepDifference.replayed?.method ?? "none"})` : ""}\n`,
+    );
+  }
+  if (report.runId) io.stderr.write(`run ${report.runId} ${report.status}\n`);
 }

@@ -73,10 +73,24 @@ const ajv = new Ajv({ allErrors: true, coerceTypes: true, useDefaults: true, str
  * `id` is always a property. Coercion is ajv's (`"5"` → 5), close to pydantic's lax mode; see docs/compat.md.
  */
 export function jsonSchemaState(schema: Record<string, unknown>): StateModel {
+  // A host that builds many flows from one parsed definition (the server) compiles its schema once.
+  const cached = compiledStates.get(schema);
+  if (cached) return cached;
+  const model = buildJsonSchemaState(schema);
+  compiledStates.set(schema, model);
+  return model;
+}
+
+/** State models by the schema object they were compiled from (models are stateless). */
+const compiledStates = new WeakMap<object, StateModel>();
+
+function buildJsonSchemaState(schema: Record<string, unknown>): StateModel {
   const properties = { ...((schema.properties as Record<string, unknown>) ?? {}) };
   if (!("id" in properties)) properties.id = { type: "string" };
   const closed = { ...schema, type: "object", properties, additionalProperties: false };
   const check: ValidateFunction = ajv.compile(closed);
+  // ajv caches every schema object it compiles, forever: a long-running process must not keep them.
+  ajv.removeSchema(closed);
   const required = new Set((schema.required as string[] | undefined) ?? []);
   const fill = (data: State): State => {
     // Optional properties default to null (or their schema default), as pydantic models do.

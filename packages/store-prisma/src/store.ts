@@ -1,0 +1,535 @@
+// The runtime's RunStore (and CrewAI's FlowPersistence) on Prisma: SQLite by default, PostgreSQL by URL.
+// Writes go through the group-commit writer (writer.ts); every read is a Prisma query. `commit` is the
+// engine's journal: a method's events, its state snapshot and its LLM calls land in one transaction.
+import { createHash, randomUUID } from "node:crypto";
+import {
+  type Checkpoint,
+  type FlowEvent,
+  type FlowPersistence,
+  type JsonValue,
+  type PendingFeedbackContext,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
+  type State,
+  checkpointFromEvents,
+} from "@crewflow/runtime";
+import { type Connection, type OpenOptions, type Provider, connect } from "./connect";
+import { type StoredCall, fromRows, recordedCall, toRows } from "./rows";
+import type { RunRow, RunUpdate, TokenDelta, WriteOp } from "./writer";
+
+/** One `add`/`replace` of RFC 6902, the form a fork's state patch is recorded in. */
+export interface PatchOperation {
+  op: "add" | "replace" | "remove";
+  path: string;
+  value?: JsonValue;
+}
+
+export interface FlowVersionRef {
+  flowId: string;
+  versionId: string;
+  number: number;
+  hash: string;
+}
+
+export interface FlowVersionRecord extends FlowVersionRef {
+  flowName: string;
+  definition: string | null;
+  sourcePath: string | null;
+  createdAt: string;
+}
+
+/** A run as stored: the runtime's record plus version, lineage, replay source, timings and tokens. */
+export type RunOrigin = "new" | "fork" | "checkpoint" | "restore" | "replay";
+
+export interface StoredRun extends RunRecord {
+  origin: RunOrigin;
+  flowId: string;
+  versionId: string;
+  version: number;
+  forkPatch: PatchOperation[] | null;
+  replayOfId: string | null;
+  durationMs: number | null;
+  tokens: { prompt: number; completion: number; total: number };
+  llmCalls: number;
+}
+
+/** A method execution that ended, with the state after it (the step log the UI shows). */
+export interface StepView {
+  /** 1-based position in the run's step log (completion order). */
+  number: number;
+  /** Seq of the event that ended it (method_execution_finished/failed/paused). */
+  seq: number;
+  startSeq: number | null;
+  method: string;
+  execution: number;
+  status: "completed" | "failed" | "paused";
+  output: JsonValue;
+  label: string | null;
+  error: { type: string; message: string } | null;
+  durationMs: number | null;
+  stateId: string | null;
+  state: State | null;
+  at: string;
+}
+
+/** A recorded LLM call, in the order the run made it. */
+export interface RecordedLlmCall {
+  seq: number;
+  method: string;
+  execution: number;
+  /** `llm` for a model call; the crews package also records tool calls, guardrail attempts, summaries. */
+  kind: string;
+  hash: string | null;
+  model: string | null;
+  tokens: { prompt: number; completion: number; total: number };
+  latencyMs: number | null;
+  /** The call exactly as the runtime recorded it (request, hash, response, usage, latency, …). */
+  call: JsonValue;
+  at: string;
+}
+
+export interface CreateRunOptions {
+  /** The definition text; stored as the version's text (its sha256 must be `record.definitionHash`). */
+  definition?: string;
+  /** How the run began (default "new"). */
+  origin?: RunOrigin;
+  forkPatch?: PatchOperation[] | null;
+  replayOf?: string | null;
+}
+
+export interface ListRunsFilter {
+  flowName?: string;
+  limit?: number;
+  status?: RunStatus;
+}
+
+const TERMINAL = new Set(["flow_finished", "flow_failed", "flow_paused"]);
+
+export function sha256(text: string): string {
+  return createHash("sha256").update(text).digest("hex");
+}
+
+const json = (value: unknown): string => JSON.stringify(value ?? null);
+const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
+
+function isUniqueViolation(err: unknown): boolean {
+  return (err as { code?: string }).code === "P2002" || /Unique constraint/i.test((err as Error).message ?? "");
+}
+
+export class PrismaRunStore implements RunStore, FlowPersistence {
+  readonly persistenceType = "PrismaRunStore";
+  private readonly versions = new Map<string, FlowVersionRef>();
+  /** Per running run: seq of each started execution (a step's start may be committed before its end). */
+  private readonly starts = new Map<string, Map<number, number>>();
+  private readonly startedAt = new Map<string, number>();
+
+  private constructor(private readonly conn: Connection) {}
+
+  /** Opens (creating and migrating if needed) the database that `options` name; see `resolveUrl`. */
+  static async open(options: OpenOptions = {}): Promise<PrismaRunStore> {
+    return new PrismaRunStore(await connect(options));
+  }
+
+  get provider(): Provider {
+    return this.conn.provider;
+  }
+  /** The database's URL (password removed). */
+  get url(): string {
+    return this.conn.url;
+  }
+  /** The Prisma client, for queries this class does not cover (read only, by convention). */
+  get prisma(): Connection["prisma"] {
+    return this.conn.prisma;
+  }
+  get migrated(): readonly string[] {
+    return this.conn.migrated;
+  }
+  /** Transactions the writer committed and the requests they carried. */
+  get writeStats(): { transactions: number; requests: number } {
+    return { ...this.conn.writer.stats };
+  }
+  /** Whether `commitSync` is available (SQLite: the driver is synchronous). */
+  get canCommitSync(): boolean {
+    return this.conn.sqlite !== null;
+  }
+
+  async close(): Promise<void> {
+    await this.conn.close();
+  }
+
+  /** Resolves once every write issued so far is committed. */
+  flush(): Promise<void> {
+    return this.conn.writer.drain();
+  }
+
+  // ---- flows and versions ---------------------------------------------------------------------------
+
+  /**
+   * The version of flow `name` whose text hashes to `hash` (or to `definition`'s hash), created on first
+   * use. Versions are immutable: a text, once stored, never changes.
+   */
+  async registerVersion(input: { name: string; definition?: string | null; hash?: string; sourcePath?: string | null }): Promise<FlowVersionRef> {
+    const hash = input.hash ?? (input.definition != null ? sha256(input.definition) : null);
+    if (!hash) throw new Error("registerVersion needs the definition text or its hash");
+    if (input.definition != null && sha256(input.definition) !== hash) throw new Error("the definition text does not match its hash");
+    const key = `${input.name}\u0000${hash}`;
+    const cached = this.versions.get(key);
+    if (cached) return cached;
+    const prisma = this.prisma;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        const flow =
+          (await prisma.flow.findUnique({ where: { name: input.name } })) ?? (await prisma.flow.create({ data: { id: randomUUID(), name: input.name } }));
+        let version = await prisma.flowVersion.findUnique({ where: { flowId_hash: { flowId: flow.id, hash } } });
+        if (!version) {
+          const last = await prisma.flowVersion.findFirst({ where: { flowId: flow.id }, orderBy: { number: "desc" }, select: { number: true } });
+          version = await prisma.flowVersion.create({
+            data: { id: randomUUID(), flowId: flow.id, number: (last?.number ?? 0) + 1, hash, definition: input.definition ?? null, sourcePath: input.sourcePath ?? null },
+          });
+        } else if (version.definition === null && input.definition != null)
+          // Recorded earlier from a bare hash: the text that hashes to it is the same text.
+          await prisma.flowVersion.update({ where: { id: version.id }, data: { definition: input.definition } });
+        const ref = { flowId: flow.id, versionId: version.id, number: version.number, hash };
+        this.versions.set(key, ref);
+        return ref;
+      } catch (err) {
+        // Another process created the same flow or version number first: read again.
+        if (attempt < 5 && isUniqueViolation(err)) continue;
+        throw err;
+      }
+    }
+  }
+
+  async getVersion(versionId: string): Promise<FlowVersionRecord | null> {
+    const v = await this.prisma.flowVersion.findUnique({ where: { id: versionId }, include: { flow: { select: { name: true } } } });
+    if (!v) return null;
+    return {
+      flowId: v.flowId,
+      versionId: v.id,
+      number: v.number,
+      hash: v.hash,
+      flowName: v.flow.name,
+      definition: v.definition,
+      sourcePath: v.sourcePath,
+      createdAt: v.createdAt.toISOString(),
+    };
+  }
+
+  // ---- runs (RunStore) ------------------------------------------------------------------------------
+
+  async createRun(record: RunRecord, options: CreateRunOptions = {}): Promise<void> {
+    const version = await this.registerVersion({
+      name: record.flowName,
+      hash: record.definitionHash,
+      definition: options.definition ?? null,
+      sourcePath: record.definitionPath,
+    });
+    const row: RunRow = {
+      id: record.runId,
+      flowId: version.flowId,
+      versionId: version.versionId,
+      status: record.status,
+      origin: options.origin ?? "new",
+      stateId: record.stateId,
+      inputs: json(record.inputs),
+      output: record.output === null ? null : json(record.output),
+      error: record.error ? json(record.error) : null,
+      definitionPath: record.definitionPath,
+      startedAt: record.startedAt,
+      parentRunId: record.parentRunId,
+      parentSeq: record.parentSeq,
+      forkPatch: options.forkPatch ? json(options.forkPatch) : null,
+      replayOfId: options.replayOf ?? null,
+    };
+    this.startedAt.set(record.runId, Date.parse(record.startedAt));
+    await this.conn.writer.write([{ kind: "run", row }]);
+  }
+
+  /** RunStore's append: the same as `commit`. */
+  append(runId: string, events: readonly FlowEvent[]): Promise<void> {
+    return this.commit(runId, events);
+  }
+
+  /**
+   * The engine's journal: writes `events` (the run's events since its previous commit) in one
+   * transaction, shared with whatever other runs commit at the same moment (group commit). A terminal
+   * event also sets the run's status, so a run's row never disagrees with its log.
+   */
+  commit(runId: string, events: readonly FlowEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    const ops = this.opsFor(runId, events);
+    const sqlite = this.conn.sqlite;
+    // SQLite writes synchronously: at the end of the current microtask wave (no event-loop turn per step).
+    if (sqlite) return new Promise((resolve, reject) => sqlite.writeSoon(ops, (err) => (err ? reject(err) : resolve())));
+    return this.conn.writer.write(ops);
+  }
+
+  /** `commit`, done before returning (SQLite only): for an event listener, which cannot await. */
+  commitSync(runId: string, events: readonly FlowEvent[]): void {
+    if (!this.conn.sqlite) throw new Error("commitSync needs SQLite; on PostgreSQL await commit()");
+    if (events.length > 0) this.conn.sqlite.writeNow(this.opsFor(runId, events));
+  }
+
+  private opsFor(runId: string, events: readonly FlowEvent[]): WriteOp[] {
+    let starts = this.starts.get(runId);
+    if (!starts) this.starts.set(runId, (starts = new Map()));
+    const rows = toRows(runId, events, starts);
+    const ops: WriteOp[] = [{ kind: "rows", rows }];
+    const llm = rows.calls.filter((c) => c.kind === "llm"); // tool calls and task summaries are not model calls
+    if (llm.length > 0) {
+      const delta: TokenDelta = { prompt: 0, completion: 0, total: 0, calls: llm.length };
+      for (const c of llm) {
+        delta.prompt += c.promptTokens;
+        delta.completion += c.completionTokens;
+        delta.total += c.totalTokens;
+      }
+      ops.push({ kind: "tokens", runId, delta });
+    }
+    for (const event of events) {
+      const fields = this.statusFrom(event);
+      if (fields) ops.push({ kind: "update", runId, fields });
+    }
+    if (TERMINAL.has(events[events.length - 1]!.type)) {
+      // The run is over for this process: forget its bookkeeping (a long-lived server runs many).
+      this.starts.delete(runId);
+      this.startedAt.delete(runId);
+    }
+    return ops;
+  }
+
+  /** The run-row change an event implies (start, resume, end, pause, failure), if any. */
+  private statusFrom(event: FlowEvent): RunUpdate | null {
+    const ended = (at: string): RunUpdate => {
+      const started = this.startedAt.get(event.runId);
+      return { endedAt: at, ...(started !== undefined ? { durationMs: Date.parse(at) - started } : {}) };
+    };
+    switch (event.type) {
+      case "flow_started":
+        return event.resumed || event.seq > 1 ? { status: "running", endedAt: null, durationMs: null } : null;
+      case "flow_finished": {
+        const state = event.state as State | null;
+        return { status: "completed", output: json(event.result), error: null, ...(state?.id != null ? { stateId: String(state.id) } : {}), ...ended(event.at) };
+      }
+      case "flow_failed":
+        return { status: "failed", error: json(event.error), ...ended(event.at) };
+      case "flow_paused": {
+        const state = event.state as State | null;
+        return { status: "paused", ...(state?.id != null ? { stateId: String(state.id) } : {}), ...ended(event.at) };
+      }
+      default:
+        return null;
+    }
+  }
+
+  async updateRun(runId: string, fields: Partial<RunRecord>): Promise<void> {
+    const update: RunUpdate = {};
+    if (fields.status !== undefined) update.status = fields.status;
+    if (fields.stateId !== undefined) update.stateId = fields.stateId;
+    if (fields.output !== undefined) update.output = fields.output === null ? null : json(fields.output);
+    if (fields.error !== undefined) update.error = fields.error ? json(fields.error) : null;
+    if (fields.endedAt !== undefined) {
+      update.endedAt = fields.endedAt;
+      const started = this.startedAt.get(runId);
+      if (fields.endedAt && started !== undefined) update.durationMs = Date.parse(fields.endedAt) - started;
+      if (fields.endedAt === null) update.durationMs = null;
+    }
+    if (fields.status !== undefined && fields.status !== "running") this.starts.delete(runId);
+    await this.conn.writer.write([{ kind: "update", runId, fields: update }]);
+  }
+
+  async getRun(runId: string): Promise<StoredRun | null> {
+    await this.flush();
+    const run = await this.prisma.run.findUnique({ where: { id: runId }, include: { flow: { select: { name: true } }, version: true } });
+    if (!run) return null;
+    this.startedAt.set(run.id, run.startedAt.getTime());
+    return toStoredRun(run);
+  }
+
+  async loadRun(runId: string): Promise<{ record: StoredRun; events: FlowEvent[] } | null> {
+    const record = await this.getRun(runId);
+    if (!record) return null;
+    return { record, events: await this.events(runId, record.flowName) };
+  }
+
+  /** The run's event log, in order (optionally from a seq on, for a reader that reconnects). */
+  async events(runId: string, flowName?: string, afterSeq = 0): Promise<FlowEvent[]> {
+    await this.flush();
+    const prisma = this.prisma;
+    const where = { runId, seq: { gt: afterSeq } };
+    const [name, events, calls] = await Promise.all([
+      flowName ?? prisma.run.findUnique({ where: { id: runId }, select: { flow: { select: { name: true } } } }).then((r) => r?.flow.name ?? ""),
+      prisma.runEvent.findMany({ where, orderBy: { seq: "asc" } }),
+      prisma.llmCall.findMany({ where, select: { seq: true, request: true, response: true, call: true } }),
+    ]);
+    return fromRows(runId, name, events, calls);
+  }
+
+  async listRuns(filter: ListRunsFilter = {}): Promise<StoredRun[]> {
+    await this.flush();
+    const runs = await this.prisma.run.findMany({
+      where: { ...(filter.flowName ? { flow: { name: filter.flowName } } : {}), ...(filter.status ? { status: filter.status } : {}) },
+      include: { flow: { select: { name: true } }, version: true },
+      orderBy: [{ startedAt: "desc" }, { id: "asc" }],
+      ...(filter.limit ? { take: filter.limit } : {}),
+    });
+    return runs.map(toStoredRun);
+  }
+
+  /** The step log: every method execution that ended, in order, with the state after it. */
+  async steps(runId: string): Promise<StepView[]> {
+    await this.flush();
+    const rows = await this.prisma.runEvent.findMany({ where: { runId, status: { not: null } }, orderBy: { seq: "asc" } });
+    return rows.map((s, i) => ({
+      number: i + 1,
+      seq: s.seq,
+      startSeq: s.startSeq,
+      method: s.method ?? "",
+      execution: s.execution ?? 0,
+      status: s.status as StepView["status"],
+      output: (s.output ?? null) as JsonValue,
+      label: s.label,
+      error: (s.error ?? null) as StepView["error"],
+      durationMs: s.durationMs,
+      stateId: s.stateId,
+      state: (s.state ?? null) as State | null,
+      at: s.at.toISOString(),
+    }));
+  }
+
+  /** One step, by its number in the step log or by its seq. */
+  async step(runId: string, at: { number: number } | { seq: number }): Promise<StepView | null> {
+    const steps = await this.steps(runId);
+    return ("number" in at ? steps[at.number - 1] : steps.find((s) => s.seq === at.seq)) ?? null;
+  }
+
+  /** The run's LLM calls in the order it made them (what a replay answers from). */
+  async recordedCalls(runId: string): Promise<RecordedLlmCall[]> {
+    await this.flush();
+    const rows = await this.prisma.llmCall.findMany({ where: { runId }, orderBy: { seq: "asc" } });
+    return rows.map((c) => ({
+      seq: c.seq,
+      method: c.method,
+      execution: c.execution,
+      kind: c.kind,
+      hash: c.hash,
+      model: c.model,
+      tokens: { prompt: c.promptTokens, completion: c.completionTokens, total: c.totalTokens },
+      latencyMs: c.latencyMs,
+      call: recordedCall(c as StoredCall),
+      at: c.at.toISOString(),
+    }));
+  }
+
+  /** The engine's checkpoint after event `uptoSeq` of a run (default: its whole log). */
+  async checkpoint(runId: string, uptoSeq?: number): Promise<Checkpoint | null> {
+    const loaded = await this.loadRun(runId);
+    if (!loaded) return null;
+    return checkpointFromEvents(loaded.events, uptoSeq);
+  }
+
+  // ---- CrewAI's FlowPersistence ---------------------------------------------------------------------
+
+  async saveState(flowUuid: string, methodName: string, state: State): Promise<void> {
+    await this.conn.writer.write([{ kind: "flowState", flowUuid, method: methodName, state: json(state), at: new Date().toISOString() }]);
+  }
+
+  /**
+   * The latest `@persist` snapshot of this state id; else the state after the latest step of a run on
+   * that state id (so `--fork STATE_ID` works for flows without `persist`).
+   */
+  async loadState(flowUuid: string): Promise<State | null> {
+    await this.flush();
+    const saved = await this.prisma.flowState.findFirst({ where: { flowUuid }, orderBy: { id: "desc" } });
+    if (saved) return saved.state as State;
+    const step = await this.prisma.runEvent.findFirst({
+      where: { run: { stateId: flowUuid }, status: { in: ["completed", "paused"] } },
+      orderBy: [{ at: "desc" }, { seq: "desc" }],
+      select: { state: true },
+    });
+    return (step?.state ?? null) as State | null;
+  }
+
+  /** Where a state id's latest snapshot came from: the run and step (for a fork's lineage). */
+  async stateOrigin(flowUuid: string): Promise<{ runId: string; seq: number } | null> {
+    await this.flush();
+    const step = await this.prisma.runEvent.findFirst({
+      where: { run: { stateId: flowUuid }, status: { in: ["completed", "paused"] } },
+      orderBy: [{ at: "desc" }, { seq: "desc" }],
+      select: { runId: true, seq: true },
+    });
+    return step ? { runId: step.runId, seq: step.seq } : null;
+  }
+
+  async savePendingFeedback(flowUuid: string, context: PendingFeedbackContext, state: State): Promise<void> {
+    const at = new Date().toISOString();
+    await this.conn.writer.write([
+      { kind: "flowState", flowUuid, method: context.method_name, state: json(state), at },
+      { kind: "pending", flowUuid, method: context.method_name, context: json(context), state: json(state), at },
+    ]);
+  }
+
+  async loadPendingFeedback(flowUuid: string): Promise<{ state: State; context: PendingFeedbackContext } | null> {
+    await this.flush();
+    const row = await this.prisma.pendingFeedback.findUnique({ where: { flowUuid } });
+    return row ? { state: row.state as State, context: row.context as unknown as PendingFeedbackContext } : null;
+  }
+
+  async clearPendingFeedback(flowUuid: string): Promise<void> {
+    await this.conn.writer.write([{ kind: "unpending", flowUuid }]);
+  }
+}
+
+type RunWithVersion = {
+  id: string;
+  flowId: string;
+  versionId: string;
+  status: string;
+  origin: string;
+  stateId: string | null;
+  inputs: unknown;
+  output: unknown;
+  error: unknown;
+  definitionPath: string | null;
+  startedAt: Date;
+  endedAt: Date | null;
+  durationMs: number | null;
+  promptTokens: number;
+  completionTokens: number;
+  totalTokens: number;
+  llmCalls: number;
+  parentRunId: string | null;
+  parentSeq: number | null;
+  forkPatch: unknown;
+  replayOfId: string | null;
+  flow: { name: string };
+  version: { number: number; hash: string };
+};
+
+function toStoredRun(run: RunWithVersion): StoredRun {
+  return {
+    runId: run.id,
+    flowName: run.flow.name,
+    definitionPath: run.definitionPath,
+    definitionHash: run.version.hash,
+    status: run.status as RunStatus,
+    inputs: (run.inputs ?? null) as JsonValue,
+    stateId: run.stateId,
+    startedAt: run.startedAt.toISOString(),
+    endedAt: iso(run.endedAt),
+    parentRunId: run.parentRunId,
+    parentSeq: run.parentSeq,
+    output: (run.output ?? null) as JsonValue,
+    error: (run.error ?? null) as RunRecord["error"],
+    origin: run.origin as RunOrigin,
+    flowId: run.flowId,
+    versionId: run.versionId,
+    version: run.version.number,
+    forkPatch: (run.forkPatch ?? null) as PatchOperation[] | null,
+    replayOfId: run.replayOfId,
+    durationMs: run.durationMs,
+    tokens: { prompt: run.promptTokens, completion: run.completionTokens, total: run.totalTokens },
+    llmCalls: run.llmCalls,
+  };
+}
+

@@ -1,0 +1,471 @@
+// The hot path: every write of a run (its creation, each step's events + snapshot + LLM calls, status
+// changes, CrewAI's flow_states and pending feedback) goes through a group-commit writer on the same
+// driver Prisma uses (better-sqlite3 or pg), with prepared statements. One Prisma write costs ~0.47 ms
+// here (STACK.md §5); a whole step costs one transaction shared with every other run that reached a
+// commit point in the same event-loop turn. Prisma stays the owner of the schema and of every read.
+import type Database from "better-sqlite3";
+import type pg from "pg";
+import type { CallRow, EventRow, EventRows } from "./rows";
+
+export interface RunRow {
+  id: string;
+  flowId: string;
+  versionId: string;
+  status: string;
+  origin: string;
+  stateId: string | null;
+  inputs: string;
+  output: string | null;
+  error: string | null;
+  definitionPath: string | null;
+  startedAt: string;
+  parentRunId: string | null;
+  parentSeq: number | null;
+  forkPatch: string | null;
+  replayOfId: string | null;
+}
+
+/** Columns a status change may set (JSON already serialised). */
+export interface RunUpdate {
+  status?: string;
+  stateId?: string | null;
+  output?: string | null;
+  error?: string | null;
+  endedAt?: string | null;
+  durationMs?: number | null;
+}
+
+export interface TokenDelta {
+  prompt: number;
+  completion: number;
+  total: number;
+  calls: number;
+}
+
+export type WriteOp =
+  | { kind: "run"; row: RunRow }
+  | { kind: "rows"; rows: EventRows }
+  | { kind: "tokens"; runId: string; delta: TokenDelta }
+  | { kind: "update"; runId: string; fields: RunUpdate }
+  | { kind: "flowState"; flowUuid: string; method: string; state: string; at: string }
+  | { kind: "pending"; flowUuid: string; method: string; context: string; state: string; at: string }
+  | { kind: "unpending"; flowUuid: string };
+
+const UPDATE_COLUMNS: Record<keyof RunUpdate, string> = {
+  status: "status",
+  stateId: "state_id",
+  output: "output",
+  error: "error",
+  endedAt: "ended_at",
+  durationMs: "duration_ms",
+};
+
+interface Request {
+  ops: WriteOp[];
+  resolve(): void;
+  reject(err: unknown): void;
+}
+
+/**
+ * Group commit: requests queue up while the event loop runs the flows' code; one `setImmediate` later
+ * (or when the in-flight transaction ends) everything queued is written in a single transaction. If
+ * that transaction fails, each request is retried alone so one bad write fails only its own caller.
+ */
+export abstract class GroupCommitWriter {
+  abstract readonly provider: "sqlite" | "postgres";
+  protected queue: Request[] = [];
+  private scheduled = false;
+  private inFlight: Promise<void> | null = null;
+  /** Transactions committed and requests they carried (for tests and the bench). */
+  readonly stats = { transactions: 0, requests: 0 };
+
+  write(ops: WriteOp[]): Promise<void> {
+    return new Promise<void>((resolve, reject) => {
+      this.queue.push({ ops, resolve, reject });
+      this.schedule();
+    });
+  }
+
+  /** Resolves once everything queued before the call is committed. */
+  async drain(): Promise<void> {
+    while (this.queue.length > 0 || this.inFlight || this.scheduled) {
+      if (this.inFlight) await this.inFlight;
+      else await new Promise<void>((resolve) => setImmediate(resolve));
+    }
+  }
+
+  protected abstract apply(ops: WriteOp[]): Promise<void> | void;
+  abstract close(): Promise<void>;
+
+  private schedule(): void {
+    if (this.scheduled || this.inFlight) return;
+    this.scheduled = true;
+    setImmediate(() => {
+      this.scheduled = false;
+      this.inFlight = this.flush().finally(() => {
+        this.inFlight = null;
+        if (this.queue.length > 0) this.schedule();
+      });
+    });
+  }
+
+  private async flush(): Promise<void> {
+    const batch = this.queue;
+    this.queue = [];
+    if (batch.length === 0) return;
+    try {
+      await this.apply(batch.length === 1 ? batch[0]!.ops : batch.flatMap((r) => r.ops));
+      this.stats.transactions++;
+      this.stats.requests += batch.length;
+      for (const r of batch) r.resolve();
+    } catch (err) {
+      if (batch.length === 1) return batch[0]!.reject(err);
+      for (const r of batch)
+        try {
+          await this.apply(r.ops);
+          this.stats.transactions++;
+          this.stats.requests++;
+          r.resolve();
+        } catch (own) {
+          r.reject(own);
+        }
+    }
+  }
+}
+
+/** Prisma's SQLite adapter writes DateTime as ISO 8601 with `+00:00`; keep one format so text order is time order. */
+export const sqliteTime = (iso: string): string => (iso.endsWith("Z") ? `${iso.slice(0, -1)}+00:00` : iso);
+
+export class SqliteWriter extends GroupCommitWriter {
+  readonly provider = "sqlite";
+  private readonly insertRun: Database.Statement;
+  private readonly insertEvent: Database.Statement;
+  private readonly insertCall: Database.Statement;
+  private readonly addTokens: Database.Statement;
+  private readonly insertFlowState: Database.Statement;
+  private readonly upsertPending: Database.Statement;
+  private readonly deletePending: Database.Statement;
+  private readonly updates = new Map<string, Database.Statement>();
+  private readonly transaction: Database.Transaction<(ops: WriteOp[]) => void>;
+
+  constructor(private readonly db: Database.Database) {
+    super();
+    this.insertRun = db.prepare(
+      `INSERT INTO runs (id, flow_id, version_id, status, origin, state_id, inputs, output, error, definition_path, started_at, parent_run_id, parent_seq, fork_patch, replay_of_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertEvent = db.prepare(
+      `INSERT INTO run_events (run_id, seq, type, method, execution, at, payload, status, start_seq, output, label, error, duration_ms, state_id, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.insertCall = db.prepare(
+      `INSERT INTO llm_calls (run_id, seq, method, execution, kind, hash, model, request, response, prompt_tokens, completion_tokens, total_tokens, latency_ms, call, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
+    );
+    this.addTokens = db.prepare(
+      `UPDATE runs SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, total_tokens = total_tokens + ?, llm_calls = llm_calls + ? WHERE id = ?`,
+    );
+    this.insertFlowState = db.prepare(`INSERT INTO flow_states (flow_uuid, method, state, at) VALUES (?, ?, ?, ?)`);
+    this.upsertPending = db.prepare(
+      `INSERT INTO pending_feedback (flow_uuid, method, context, state, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (flow_uuid) DO UPDATE SET method = excluded.method, context = excluded.context, state = excluded.state, created_at = excluded.created_at`,
+    );
+    this.deletePending = db.prepare(`DELETE FROM pending_feedback WHERE flow_uuid = ?`);
+    this.transaction = db.transaction((ops: WriteOp[]) => {
+      for (const op of ops) this.run(op);
+    });
+  }
+
+  /**
+   * Writes now, synchronously, in one transaction: for a caller that cannot await (an event listener).
+   * Requests still queued were issued earlier, so they go first, in the same transaction.
+   */
+  writeNow(ops: WriteOp[]): void {
+    const earlier = this.queue;
+    this.queue = [];
+    try {
+      this.transaction.immediate(earlier.length === 0 ? ops : [...earlier.flatMap((r) => r.ops), ops].flat());
+    } catch (err) {
+      if (earlier.length === 0) throw err;
+      for (const r of earlier)
+        try {
+          this.transaction.immediate(r.ops);
+          r.resolve();
+        } catch (own) {
+          r.reject(own);
+        }
+      this.transaction.immediate(ops);
+      return;
+    }
+    this.stats.transactions++;
+    this.stats.requests += earlier.length + 1;
+    for (const r of earlier) r.resolve();
+  }
+
+  /**
+   * Writes at the end of the current microtask wave, in one transaction with every other `writeSoon` of
+   * that wave (concurrent runs finishing a step together), without waiting for an event-loop turn.
+   * `done` gets the outcome.
+   */
+  writeSoon(ops: WriteOp[], done: (err: unknown) => void): void {
+    this.soon.push({ ops, resolve: () => done(null), reject: (err) => done(err) });
+    if (this.soon.length === 1) queueMicrotask(() => this.flushSoon());
+  }
+  private soon: Request[] = [];
+
+  private flushSoon(): void {
+    const batch = this.soon;
+    this.soon = [];
+    const earlier = this.queue; // issued before: they go first
+    this.queue = [];
+    const all = [...earlier, ...batch];
+    try {
+      this.transaction.immediate(all.flatMap((r) => r.ops));
+      this.stats.transactions++;
+      this.stats.requests += all.length;
+      for (const r of all) r.resolve();
+    } catch {
+      for (const r of all)
+        try {
+          this.transaction.immediate(r.ops);
+          this.stats.transactions++;
+          this.stats.requests++;
+          r.resolve();
+        } catch (own) {
+          r.reject(own);
+        }
+    }
+  }
+
+  protected apply(ops: WriteOp[]): void {
+    this.transaction.immediate(ops);
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+  }
+
+  private run(op: WriteOp): void {
+    switch (op.kind) {
+      case "run": {
+        const r = op.row;
+        this.insertRun.run(
+          r.id,
+          r.flowId,
+          r.versionId,
+          r.status,
+          r.origin,
+          r.stateId,
+          r.inputs,
+          r.output,
+          r.error,
+          r.definitionPath,
+          sqliteTime(r.startedAt),
+          r.parentRunId,
+          r.parentSeq,
+          r.forkPatch,
+          r.replayOfId,
+        );
+        return;
+      }
+      case "rows":
+        for (const e of op.rows.events) this.event(e);
+        for (const c of op.rows.calls) this.call(c);
+        return;
+      case "tokens":
+        this.addTokens.run(op.delta.prompt, op.delta.completion, op.delta.total, op.delta.calls, op.runId);
+        return;
+      case "update": {
+        const keys = (Object.keys(op.fields) as (keyof RunUpdate)[]).filter((k) => op.fields[k] !== undefined).sort();
+        if (keys.length === 0) return;
+        const id = keys.join(",");
+        let statement = this.updates.get(id);
+        if (!statement) this.updates.set(id, (statement = this.db.prepare(`UPDATE runs SET ${keys.map((k) => `${UPDATE_COLUMNS[k]} = ?`).join(", ")} WHERE id = ?`)));
+        statement.run(...keys.map((k) => (k === "endedAt" && op.fields.endedAt ? sqliteTime(op.fields.endedAt) : op.fields[k])), op.runId);
+        return;
+      }
+      case "flowState":
+        this.insertFlowState.run(op.flowUuid, op.method, op.state, sqliteTime(op.at));
+        return;
+      case "pending":
+        this.upsertPending.run(op.flowUuid, op.method, op.context, op.state, sqliteTime(op.at));
+        return;
+      case "unpending":
+        this.deletePending.run(op.flowUuid);
+        return;
+    }
+  }
+
+  private event(e: EventRow): void {
+    this.insertEvent.run(e.runId, e.seq, e.type, e.method, e.execution, sqliteTime(e.at), e.payload, e.status, e.startSeq, e.output, e.label, e.error, e.durationMs, e.stateId, e.state);
+  }
+
+  private call(c: CallRow): void {
+    this.insertCall.run(
+      c.runId,
+      c.seq,
+      c.method,
+      c.execution,
+      c.kind,
+      c.hash,
+      c.model,
+      c.request,
+      c.response,
+      c.promptTokens,
+      c.completionTokens,
+      c.totalTokens,
+      c.latencyMs,
+      c.call,
+      sqliteTime(c.at),
+    );
+  }
+}
+
+// PostgreSQL: one statement per table per transaction, whatever the number of rows, through unnest() of
+// array parameters. Unnamed statements: an embedded PGlite serves every connection from one session,
+// where a named statement prepared by one client collides with the next client's.
+const PG = {
+  runs: `INSERT INTO runs (id, flow_id, version_id, status, origin, state_id, inputs, output, error, definition_path, started_at, parent_run_id, parent_seq, fork_patch, replay_of_id)
+    SELECT a, b, c, d, o, e, f::jsonb, g::jsonb, h::jsonb, i, j::timestamp(3), k, l, m::jsonb, n
+    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::text[])
+      AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o)`,
+  events: `INSERT INTO run_events (run_id, seq, type, method, execution, at, payload, status, start_seq, output, label, error, duration_ms, state_id, state)
+    SELECT a, b, c, d, e, f::timestamp(3), g::jsonb, h, i, j::jsonb, k, l::jsonb, m, n, o::jsonb
+    FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::float8[], $14::text[], $15::text[])
+      AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o)`,
+  calls: `INSERT INTO llm_calls (run_id, seq, method, execution, kind, hash, model, request, response, prompt_tokens, completion_tokens, total_tokens, latency_ms, call, at)
+    SELECT a, b, c, d, o, e, f, g::jsonb, h::jsonb, i, j, k, l, m::jsonb, n::timestamp(3)
+    FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[], $11::int[], $12::float8[], $13::text[], $14::text[], $15::text[])
+      AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o)`,
+  tokens: `UPDATE runs SET prompt_tokens = runs.prompt_tokens + t.p, completion_tokens = runs.completion_tokens + t.c, total_tokens = runs.total_tokens + t.t, llm_calls = runs.llm_calls + t.n
+    FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[]) AS t(id, p, c, t, n) WHERE runs.id = t.id`,
+  flowStates: `INSERT INTO flow_states (flow_uuid, method, state, at)
+    SELECT a, b, c::jsonb, d::timestamp(3) FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(a, b, c, d, o) ORDER BY o`,
+  upsertPending: `INSERT INTO pending_feedback (flow_uuid, method, context, state, created_at) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5::timestamp(3))
+    ON CONFLICT (flow_uuid) DO UPDATE SET method = excluded.method, context = excluded.context, state = excluded.state, created_at = excluded.created_at`,
+  deletePending: `DELETE FROM pending_feedback WHERE flow_uuid = $1`,
+} as const;
+
+/** Column arrays for an unnest() insert. */
+function columns<T>(rows: readonly T[], pick: ((row: T) => unknown)[]): unknown[][] {
+  return pick.map((get) => rows.map(get));
+}
+
+export class PgWriter extends GroupCommitWriter {
+  readonly provider = "postgres";
+
+  constructor(private readonly pool: pg.Pool) {
+    super();
+  }
+
+  async close(): Promise<void> {
+    await this.drain();
+  }
+
+  protected async apply(ops: WriteOp[]): Promise<void> {
+    const runs: RunRow[] = [];
+    const events: EventRow[] = [];
+    const calls: CallRow[] = [];
+    const tokens = new Map<string, TokenDelta>();
+    const flowStates: Extract<WriteOp, { kind: "flowState" }>[] = [];
+    const later: WriteOp[] = []; // updates and pending-feedback changes keep their order
+    for (const op of ops) {
+      if (op.kind === "run") runs.push(op.row);
+      else if (op.kind === "rows") {
+        events.push(...op.rows.events);
+        calls.push(...op.rows.calls);
+      } else if (op.kind === "tokens") {
+        const t = tokens.get(op.runId) ?? { prompt: 0, completion: 0, total: 0, calls: 0 };
+        tokens.set(op.runId, { prompt: t.prompt + op.delta.prompt, completion: t.completion + op.delta.completion, total: t.total + op.delta.total, calls: t.calls + op.delta.calls });
+      } else if (op.kind === "flowState") flowStates.push(op);
+      else later.push(op);
+    }
+    const client = await this.pool.connect();
+    try {
+      await client.query("BEGIN");
+      const q = (name: keyof typeof PG, values: unknown[]) => client.query(PG[name], values);
+      if (runs.length)
+        await q(
+          "runs",
+          columns(runs, [
+            (r) => r.id,
+            (r) => r.flowId,
+            (r) => r.versionId,
+            (r) => r.status,
+            (r) => r.stateId,
+            (r) => r.inputs,
+            (r) => r.output,
+            (r) => r.error,
+            (r) => r.definitionPath,
+            (r) => r.startedAt,
+            (r) => r.parentRunId,
+            (r) => r.parentSeq,
+            (r) => r.forkPatch,
+            (r) => r.replayOfId,
+            (r) => r.origin,
+          ]),
+        );
+      if (events.length)
+        await q(
+          "events",
+          columns(events, [
+            (e) => e.runId,
+            (e) => e.seq,
+            (e) => e.type,
+            (e) => e.method,
+            (e) => e.execution,
+            (e) => e.at,
+            (e) => e.payload,
+            (e) => e.status,
+            (e) => e.startSeq,
+            (e) => e.output,
+            (e) => e.label,
+            (e) => e.error,
+            (e) => e.durationMs,
+            (e) => e.stateId,
+            (e) => e.state,
+          ]),
+        );
+      if (calls.length)
+        await q(
+          "calls",
+          columns(calls, [
+            (c) => c.runId,
+            (c) => c.seq,
+            (c) => c.method,
+            (c) => c.execution,
+            (c) => c.hash,
+            (c) => c.model,
+            (c) => c.request,
+            (c) => c.response,
+            (c) => c.promptTokens,
+            (c) => c.completionTokens,
+            (c) => c.totalTokens,
+            (c) => c.latencyMs,
+            (c) => c.call,
+            (c) => c.at,
+            (c) => c.kind,
+          ]),
+        );
+      if (tokens.size) {
+        const list = [...tokens];
+        await q("tokens", [list.map(([id]) => id), list.map(([, t]) => t.prompt), list.map(([, t]) => t.completion), list.map(([, t]) => t.total), list.map(([, t]) => t.calls)]);
+      }
+      if (flowStates.length) await q("flowStates", columns(flowStates, [(s) => s.flowUuid, (s) => s.method, (s) => s.state, (s) => s.at]));
+      for (const op of later) {
+        if (op.kind === "update") {
+          const keys = (Object.keys(op.fields) as (keyof RunUpdate)[]).filter((k) => op.fields[k] !== undefined).sort();
+          if (keys.length === 0) continue;
+          const cast = (k: keyof RunUpdate) => (k === "output" || k === "error" ? "::jsonb" : k === "endedAt" ? "::timestamp(3)" : "");
+          await client.query(
+            `UPDATE runs SET ${keys.map((k, i) => `${UPDATE_COLUMNS[k]} = $${i + 1}${cast(k)}`).join(", ")} WHERE id = $${keys.length + 1}`,
+            [...keys.map((k) => op.fields[k]), op.runId],
+          );
+        } else if (op.kind === "pending") await q("upsertPending", [op.flowUuid, op.method, op.context, op.state, op.at]);
+        else if (op.kind === "unpending") await q("deletePending", [op.flowUuid]);
+      }
+      await client.query("COMMIT");
+    } catch (err) {
+      await client.query("ROLLBACK").catch(() => undefined);
+      throw err;
+    } finally {
+      client.release();
+    }
+  }
+}
