@@ -1,19 +1,22 @@
-import { createServer, WebDistMissingError } from "./app";
+// `pnpm start`: the web app and the API on one port (HOST/PORT, default 127.0.0.1:3000), runs stored
+// in SQLite under data/ (migrated on start) unless DATABASE_URL says otherwise, the simulated model
+// unless OPENAI_API_KEY/OPENAI_BASE_URL are set. Settings: the README's "Server" section.
+import { ConfigError, WebDistMissingError, configFromEnv, createServer } from "./app";
 
-const host = process.env.HOST || "127.0.0.1";
-const portText = process.env.PORT || "3000";
-const port = Number(portText);
-if (!Number.isInteger(port) || port < 0 || port > 65535) {
-  console.error(`Invalid PORT ${JSON.stringify(portText)}: expected an integer from 0 to 65535.`);
+let config;
+try {
+  config = configFromEnv();
+} catch (error) {
+  console.error(error instanceof ConfigError ? error.message : error);
   process.exit(1);
 }
 
 try {
-  const app = await createServer({ logger: { level: process.env.LOG_LEVEL || "warn" } });
-  await app.listen({ host, port });
+  const app = await createServer({ logger: { level: process.env.LOG_LEVEL || "warn" }, config });
+  await app.listen({ host: config.host, port: config.port });
   const address = app.server.address();
-  const actualPort = typeof address === "object" && address ? address.port : port;
-  const shownHost = host.includes(":") ? `[${host}]` : host;
+  const actualPort = typeof address === "object" && address ? address.port : config.port;
+  const shownHost = config.host.includes(":") ? `[${config.host}]` : config.host;
   console.log(`Crewflow listening on http://${shownHost}:${actualPort}`);
 
   const stop = (signal: NodeJS.Signals) => {
@@ -29,7 +32,7 @@ try {
   process.once("SIGINT", stop);
   process.once("SIGTERM", stop);
 } catch (error) {
-  if (error instanceof WebDistMissingError) {
+  if (error instanceof WebDistMissingError || error instanceof ConfigError) {
     console.error(error.message);
   } else {
     console.error(error);

@@ -1,0 +1,848 @@
+// Runs over the API. This is a thin host: it checks the request (the version, the inputs against the
+// state schema, the ref policy), hands the run to the executor and answers at once; the run itself is
+// store-prisma's `runFlow`/`replayRun` on the runtime, with crews from @crewflow/crews (the simulated
+// model unless OPENAI_* is set). Reads (steps, states, diffs, lineage) are the store's.
+import { randomUUID } from "node:crypto";
+import { dirname, join } from "node:path";
+import { type LlmCallRecord, ReplayChatModel, createCrewRunner } from "@crewflow/crews";
+import type { FlowDefinition } from "@crewflow/definition";
+import {
+  type ActionContext,
+  type CrewRunner,
+  type FlowEvent,
+  type FlowOptions,
+  type JsonValue,
+  type RunRecord,
+  type RunStatus,
+  Cancelled,
+  Flow,
+  errorInfo,
+} from "@crewflow/runtime";
+import {
+  type HostOptions,
+  type HostResult,
+  type PatchOperation,
+  type PrismaRunStore,
+  type ReplayReport,
+  type RunRequest,
+  type StepView,
+  assignmentsToPatch,
+  newRunId,
+  sha256,
+  diffRuns,
+  diffSteps,
+  forkCheckpoint,
+  replayRun,
+  runFlow,
+} from "@crewflow/store-prisma";
+import { TRPCError } from "@trpc/server";
+import { AsyncQueue, type BusMessage, type RunEventBus } from "./bus";
+import { type Problem, badRequest, conflict, fromLibraryError, notFound, summarize } from "./errors";
+import { type AbortReason, type JobState, type RunExecutor, ExecutorClosedError } from "./executor";
+import type { FlowService, LoadedVersion } from "./flows";
+import { type RefPolicy, checkDefinition } from "./policy";
+
+/** What the services log through (Fastify's pino logger fits). */
+export interface Log {
+  info(obj: object, msg?: string): void;
+  warn(obj: object, msg?: string): void;
+  error(obj: object, msg?: string): void;
+}
+
+export type RunState = RunStatus | "queued";
+
+export interface PendingView {
+  method: string;
+  message: string;
+  emit: string[] | null;
+  output: JsonValue;
+  requestedAt: string | null;
+}
+
+export interface ReplaySummary {
+  of: string;
+  identical: boolean;
+  sameVersion: boolean;
+  stepsMatch: boolean;
+  stateMatch: boolean;
+  recordedCalls: number;
+  replayedCalls: number;
+  liveCalls: number;
+  firstStepDifference: ReplayReport["firstStepDifference"];
+}
+
+export interface RunView {
+  runId: string;
+  status: RunState;
+  flowId: string;
+  flowName: string;
+  version: number;
+  versionId: string;
+  origin: string;
+  inputs: JsonValue;
+  output: JsonValue;
+  error: { type: string; message: string } | null;
+  stateId: string | null;
+  startedAt: string | null;
+  endedAt: string | null;
+  durationMs: number | null;
+  parentRunId: string | null;
+  parentSeq: number | null;
+  forkPatch: PatchOperation[] | null;
+  replayOf: string | null;
+  tokens: { prompt: number; completion: number; total: number };
+  llmCalls: number;
+  /** The question a paused run waits on. */
+  pending: PendingView | null;
+  /** How a finished replay compares with its source (kept in memory by this process). */
+  replay: ReplaySummary | null;
+}
+
+export interface RunListFilter {
+  flowId?: string | undefined;
+  status?: RunStatus | undefined;
+  since?: string | undefined;
+  until?: string | undefined;
+  limit: number;
+  cursor?: string | undefined;
+}
+
+export interface LineageNode {
+  runId: string;
+  origin: string;
+  status: string;
+  parentSeq: number | null;
+  forkPatch: PatchOperation[] | null;
+  version: number;
+  startedAt: string;
+  children: LineageNode[];
+}
+
+/** A step reference in the API: its number in the step log, or the seq of the event that ended it. */
+export type StepAt = { step: number } | { seq: number };
+
+type Loaded = LoadedVersion;
+
+/** At most this many history events travel in one message. */
+const HISTORY_BATCH = 500;
+
+const TERMINAL_TYPES = new Set<FlowEvent["type"]>(["flow_finished", "flow_failed", "flow_paused"]);
+
+const isLlmRecord = (call: JsonValue): call is JsonValue & LlmCallRecord =>
+  call !== null && typeof call === "object" && !Array.isArray(call) && (call.kind === undefined || call.kind === "llm");
+
+/** A view of the action context whose signal also aborts when the job is cancelled. */
+function withSignal(ctx: ActionContext, signal: AbortSignal): ActionContext {
+  const view = Object.create(ctx) as ActionContext;
+  Object.defineProperty(view, "signal", { value: AbortSignal.any([ctx.signal, signal]) });
+  return view;
+}
+
+/** Rejects with the runtime's Cancelled as soon as `signal` aborts (the engine then ends the run). */
+function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
+  if (signal.aborted) return Promise.reject(new Cancelled());
+  return new Promise<T>((resolve, reject) => {
+    const onAbort = () => reject(new Cancelled());
+    signal.addEventListener("abort", onAbort, { once: true });
+    work.then(
+      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
+      (err: unknown) => (signal.removeEventListener("abort", onAbort), reject(err)),
+    );
+  });
+}
+
+/** Crew and agent calls that stop when the job is cancelled (an LLM call in flight is aborted). */
+function cancellable(runner: CrewRunner, signal: AbortSignal): CrewRunner {
+  return {
+    runCrew: (request, ctx) => raceAbort(runner.runCrew(request, withSignal(ctx, signal)), signal),
+    runAgent: (request, ctx) => raceAbort(runner.runAgent(request, withSignal(ctx, signal)), signal),
+  };
+}
+
+export class RunService {
+  /** Executor job keys of runs whose job was keyed before the run existed (starts, replays). */
+  private readonly jobKeys = new Map<string, string>();
+  private readonly replays = new Map<string, ReplaySummary>();
+  private readonly probes = new Map<string, { flow: Flow; initial: Flow["state"] }>();
+  /** Version ids whose definition built under the current policy (building resolves every ref). */
+  private readonly buildable = new Set<string>();
+  readonly sourcePath: string;
+
+  constructor(
+    private readonly store: PrismaRunStore,
+    private readonly flows: FlowService,
+    private readonly bus: RunEventBus,
+    private readonly executor: RunExecutor,
+    private readonly policy: RefPolicy,
+    private readonly log: Log,
+  ) {
+    // A virtual flow file in the workspace: relative refs and crew paths resolve from the workspace.
+    this.sourcePath = join(policy.workspace, "flow.yaml");
+  }
+
+  // ---- checks before a run ----------------------------------------------------------------------
+
+  private baseOptions(definition: FlowDefinition): FlowOptions {
+    return {
+      sourcePath: this.sourcePath,
+      modulePaths: [this.policy.workspace],
+      allowScripts: this.policy.allowScripts,
+      crews: this.crewRunner(definition),
+    };
+  }
+
+  private crewRunner(definition: FlowDefinition, model?: ReplayChatModel): CrewRunner {
+    return createCrewRunner({
+      definition,
+      sourceDir: dirname(this.sourcePath),
+      modulePaths: [this.policy.workspace],
+      ...(model ? { model } : {}),
+    });
+  }
+
+  /** The policy (again: the workspace or the configuration may have changed since the save) and a build. */
+  private async checkRunnable(loaded: Loaded): Promise<void> {
+    const verdict = checkDefinition(loaded.definition, this.policy, true);
+    if (verdict.errors.length > 0) throw badRequest(`This server will not run flow '${loaded.flowName}': ${summarize(verdict.errors)}`, verdict.errors);
+    if (this.buildable.has(loaded.version.id)) return;
+    try {
+      await Flow.create(loaded.definition, this.baseOptions(loaded.definition));
+    } catch (err) {
+      // The workspace's location is the server's business, not the caller's.
+      const message = errorInfo(err).message.split(this.policy.workspace).join("<workspace>");
+      throw badRequest(`Flow '${loaded.flowName}' cannot be built: ${message}`, [{ path: "", message }]);
+    }
+    this.buildable.add(loaded.version.id);
+  }
+
+  /** A flow with the definition's state and nothing to run: kicking it off validates inputs exactly as a run would. */
+  private stateOnly(definition: FlowDefinition): FlowDefinition {
+    return { ...definition, methods: {}, persist: null };
+  }
+
+  /**
+   * One state-only flow per version, reused: building it compiles the state schema, which costs more
+   * than the check. Its state and log are reset before each use; the inputs are validated before
+   * kickoff's first await, so concurrent checks cannot see each other's state.
+   */
+  private async probeFor(loaded: Loaded): Promise<{ flow: Flow; initial: Flow["state"] }> {
+    const cached = this.probes.get(loaded.version.id);
+    if (cached) return cached;
+    const flow = await Flow.create(this.stateOnly(loaded.definition), { ...this.baseOptions(loaded.definition), crews: undefined });
+    const probe = { flow, initial: structuredClone(flow.state) };
+    if (this.probes.size >= 200) this.probes.delete(this.probes.keys().next().value!);
+    this.probes.set(loaded.version.id, probe);
+    return probe;
+  }
+
+  private async checkInputs(loaded: Loaded, inputs: Record<string, JsonValue> | null): Promise<void> {
+    const type = loaded.definition.state?.type;
+    if (!inputs || Object.keys(inputs).length === 0 || !type || type === "dict") return;
+    try {
+      const probe = await this.probeFor(loaded);
+      probe.flow.state = structuredClone(probe.initial);
+      probe.flow.events = [];
+      await probe.flow.kickoff({ inputs });
+    } catch (err) {
+      const info = errorInfo(err);
+      throw badRequest(`The inputs do not fit the state of flow '${loaded.flowName}': ${info.message}`, [{ path: "inputs", message: info.message }]);
+    }
+  }
+
+  // ---- starting jobs ----------------------------------------------------------------------------
+  //
+  // store-prisma assigns the id of a run it creates, and a queued run would have no id to answer
+  // with. So a start with a free slot lets the store's host create the run at once (the API waits
+  // for the row, a few ms, never for the run); a start that must queue, and every fork, is recorded by
+  // the server itself (`createRun`, the RunStore port) and queued as a `resume`: store-prisma resumes
+  // a run with nothing done from its inputs, and a fork from the (patched) snapshot it was forked
+  // from. Either way the run exists with its id before the API answers, and a queued run survives a
+  // restart (it is then interrupted, and resumable).
+
+  private host(loaded: Loaded, signal: AbortSignal, created: (runId: string) => void, published: () => string): HostOptions {
+    return {
+      definition: loaded.definition,
+      text: loaded.text,
+      sourcePath: this.sourcePath,
+      flowOptions: { ...this.baseOptions(loaded.definition), crews: cancellable(this.crewRunner(loaded.definition), signal) },
+      onRunCreated: created,
+      onCommitted: this.committed(published, signal),
+    };
+  }
+
+  /**
+   * Each committed batch goes to the bus. It is also where a cancelled job stops between steps: the
+   * store's journal calls this inside the engine's awaited commit after every finished method, so
+   * throwing the runtime's Cancelled there ends the run (store-prisma's host takes no abort signal yet).
+   */
+  private committed(runId: () => string, signal: AbortSignal): (events: readonly FlowEvent[]) => void {
+    return (events) => {
+      this.bus.publish(runId(), events);
+      if (signal.aborted && !events.some((e) => TERMINAL_TYPES.has(e.type))) throw new Cancelled();
+    };
+  }
+
+  /** The executor's job of a run (a replay's job is keyed before its run exists). */
+  private jobState(runId: string) {
+    return this.executor.state(this.jobKeys.get(runId) ?? runId);
+  }
+
+  /** Records a new run (or fork) as the store's host would, before it is queued. */
+  private async record(loaded: Loaded, inputs: JsonValue, lineage: { parentRunId: string; parentSeq: number; patch: PatchOperation[] } | null): Promise<string> {
+    const runId = newRunId();
+    const record: RunRecord = {
+      runId,
+      flowName: loaded.flowName,
+      definitionPath: this.sourcePath,
+      definitionHash: sha256(loaded.text),
+      status: "running",
+      inputs,
+      // A fork's state gets a fresh id (as a fork does); a new run's id comes from its state model.
+      stateId: lineage ? randomUUID() : null,
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      parentRunId: lineage?.parentRunId ?? null,
+      parentSeq: lineage?.parentSeq ?? null,
+      output: null,
+      error: null,
+    };
+    await this.store.createRun(record, {
+      definition: loaded.text,
+      origin: lineage ? "fork" : "new",
+      forkPatch: lineage?.patch.length ? lineage.patch : null,
+    });
+    return runId;
+  }
+
+  /**
+   * Queues a job. Its events reach subscribers through the bus; when it ends, the run's row says how
+   * (a cancelled or stopped job, a run that could not even be built). With `runId` null the job's
+   * run is created when it starts; `created` names it.
+   */
+  private submit(
+    key: string,
+    options: { runId: string | null; expectFrom: number | null; immediate?: boolean },
+    work: (signal: AbortSignal, created: (runId: string) => void, runId: () => string) => Promise<HostResult>,
+  ): { state: JobState; known: Promise<string>; name(runId: string): void } {
+    let runId: string | null = null;
+    let announce!: (runId: string) => void;
+    let refuse!: (err: unknown) => void;
+    const known = new Promise<string>((resolve, reject) => ((announce = resolve), (refuse = reject)));
+    known.catch(() => undefined); // a caller that does not wait must not leave it unhandled
+    let finished = false;
+    const created = (id: string) => {
+      if (runId === null) {
+        runId = id;
+        if (id !== key) this.jobKeys.set(id, key);
+        this.bus.open(id, options.expectFrom);
+      }
+      announce(id);
+    };
+    if (options.runId !== null) created(options.runId);
+    const finish = () => {
+      finished = true;
+      if (runId !== null) {
+        this.bus.end(runId);
+        this.jobKeys.delete(runId);
+      }
+    };
+    const stopped = async (reason: AbortReason) => {
+      if (runId === null) return;
+      await this.store.updateRun(runId, { status: reason === "shutdown" ? "interrupted" : "cancelled", endedAt: new Date().toISOString() });
+      this.log.info({ runId, reason }, "run stopped");
+    };
+    let state: JobState;
+    try {
+      state = this.executor.submit({
+        runId: key,
+        ...(options.immediate ? { immediate: true } : {}),
+        run: async (signal) => {
+          let result: HostResult;
+          try {
+            result = await work(signal, created, () => runId ?? key);
+          } catch (err) {
+            result = { status: "failed", runId: runId ?? "", flow: null, outcome: null, error: err };
+          }
+          try {
+            const reason = signal.aborted ? (signal.reason as AbortReason) : null;
+            if (runId === null) refuse(result.error ?? new Error("the run could not start"));
+            else if (reason && result.status !== "completed") await stopped(reason);
+            else if (result.status === "failed") {
+              const error = errorInfo(result.error);
+              // Nothing ran (the flow did not build): the store's host left the row as it was.
+              if (!result.flow) await this.store.updateRun(runId, { status: "failed", error, endedAt: new Date().toISOString() });
+              this.log.warn({ runId, err: error }, "run failed");
+            }
+          } catch (err) {
+            this.log.error({ runId, err: errorInfo(err) }, "could not record how a run ended");
+          } finally {
+            finish();
+          }
+        },
+        dropped: (reason) => {
+          void stopped(reason)
+            .catch((err: unknown) => this.log.error({ runId, err: errorInfo(err) }, "could not record a dropped run"))
+            .finally(finish);
+        },
+      });
+    } catch (err) {
+      finish();
+      if (err instanceof ExecutorClosedError) throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: err.message });
+      throw conflict(`Run ${runId ?? key} is already queued or running.`);
+    }
+    return {
+      state,
+      known,
+      /** Names the run of a job that will not create it (recorded by the caller after submitting). */
+      name: (id: string) => {
+        created(id);
+        if (finished) {
+          // Dropped before it was named: the recorded run never ran.
+          this.bus.end(id);
+          this.jobKeys.delete(id);
+          void this.store.updateRun(id, { status: "cancelled", endedAt: new Date().toISOString() }).catch(() => undefined);
+        }
+      },
+    };
+  }
+
+  private started(runId: string): RunState {
+    return this.jobState(runId) === "running" ? "running" : "queued";
+  }
+
+  async start(input: { flowId: string; version?: number | undefined; inputs?: Record<string, JsonValue> | undefined }): Promise<{ runId: string; status: RunState }> {
+    const flow = await this.flows.requireActive(input.flowId);
+    const loaded = await this.flows.load(flow, input.version);
+    await this.checkRunnable(loaded);
+    const inputs = input.inputs ?? null;
+    await this.checkInputs(loaded, inputs);
+    // With a free slot the store's host creates the run at once (the call waits for that, not for the
+    // run); when the job has to queue, the run is recorded first so it has an id (and survives a restart).
+    let recorded: (runId: string | null) => void = () => undefined;
+    const decided = new Promise<string | null>((resolve) => (recorded = resolve));
+    const job = this.submit(`start:${randomUUID()}`, { runId: null, expectFrom: 1 }, async (signal, created, id) => {
+      const queuedRun = await decided;
+      if (signal.aborted) return { status: "failed", runId: queuedRun ?? "", flow: null, outcome: null, error: new Cancelled() };
+      const request: RunRequest = queuedRun ? { kind: "resume", runId: queuedRun } : { kind: "new", inputs };
+      return runFlow(this.store, this.host(loaded, signal, created, id), request);
+    });
+    if (job.state === "running") recorded(null);
+    else {
+      try {
+        const runId = await this.record(loaded, inputs, null);
+        job.name(runId);
+        recorded(runId);
+      } catch (err) {
+        recorded(null);
+        throw err;
+      }
+    }
+    let runId: string;
+    try {
+      runId = await job.known;
+    } catch (err) {
+      throw fromLibraryError(err);
+    }
+    return { runId, status: this.started(runId) };
+  }
+
+  /** Continues an interrupted, failed or cancelled run from its last step, or answers a paused one. */
+  async resume(input: { runId: string; feedback?: string | undefined }): Promise<{ runId: string; status: RunState }> {
+    const run = await this.requireRun(input.runId);
+    if (this.jobState(run.runId)) throw conflict(`Run ${run.runId} is already ${this.jobState(run.runId)}.`);
+    if (run.status === "completed") throw conflict(`Run ${run.runId} has completed; fork it to run it again from a step.`);
+    if (run.status === "running") throw conflict(`Run ${run.runId} is running.`);
+    if (input.feedback !== undefined && run.status !== "paused") throw conflict(`Run ${run.runId} is ${run.status}, not waiting for feedback.`);
+    const loaded = await this.flows.loadVersionId(run.versionId);
+    await this.checkRunnable(loaded);
+    const request: RunRequest = { kind: "resume", runId: run.runId, ...(input.feedback !== undefined ? { feedback: input.feedback } : {}) };
+    this.submit(run.runId, { runId: run.runId, expectFrom: null }, (signal, created, id) => runFlow(this.store, this.host(loaded, signal, created, id), request));
+    return { runId: run.runId, status: this.started(run.runId) };
+  }
+
+  /** A new run from the state after a step of another run (optionally patched); completed steps are not run again. */
+  async fork(input: {
+    runId: string;
+    at: StepAt;
+    patch?: PatchOperation[] | undefined;
+    set?: { path: string; value: JsonValue }[] | undefined;
+  }): Promise<{ runId: string; status: RunState; parentRunId: string; parentSeq: number }> {
+    const run = await this.requireRun(input.runId);
+    const seq = await this.seqOf(run.runId, input.at);
+    const loaded = await this.flows.loadVersionId(run.versionId);
+    await this.checkRunnable(loaded);
+    let patch: PatchOperation[] = input.patch ?? [];
+    let checkpoint;
+    try {
+      if (input.set?.length) patch = [...patch, ...assignmentsToPatch((await forkCheckpoint(this.store, run.runId, seq, patch)).state, input.set)];
+      checkpoint = await forkCheckpoint(this.store, run.runId, seq, patch);
+    } catch (err) {
+      throw fromLibraryError(err);
+    }
+    // The patched state must satisfy the state schema, as the fork's build will check.
+    try {
+      await Flow.fromCheckpoint(checkpoint, this.stateOnly(loaded.definition), { ...this.baseOptions(loaded.definition), crews: undefined }, true);
+    } catch (err) {
+      const info = errorInfo(err);
+      throw badRequest(`The patched state does not fit the state of flow '${loaded.flowName}': ${info.message}`, [{ path: "patch", message: info.message }]);
+    }
+    const runId = await this.record(loaded, null, { parentRunId: run.runId, parentSeq: seq, patch });
+    this.submit(runId, { runId, expectFrom: 1 }, (signal, created, id) => runFlow(this.store, this.host(loaded, signal, created, id), { kind: "resume", runId }));
+    return { runId, status: this.started(runId), parentRunId: run.runId, parentSeq: seq };
+  }
+
+  /**
+   * Re-executes a run on its own version, answering every LLM call from its recordings. store-prisma's
+   * replay creates the run itself, so the job starts at once (outside the queue) and the call returns
+   * as soon as the run exists.
+   */
+  async replay(input: { runId: string }): Promise<{ runId: string; of: string; status: RunState }> {
+    const run = await this.requireRun(input.runId);
+    if (this.jobState(run.runId) || run.status === "running") throw conflict(`Run ${run.runId} is still running; replay it once it has ended.`);
+    const loaded = await this.flows.loadVersionId(run.versionId);
+    await this.checkRunnable(loaded);
+    const key = `replay:${randomUUID()}`;
+    let replayId: string;
+    const { known } = this.submit(key, { runId: null, expectFrom: 1, immediate: true }, async (signal, created, id) => {
+      const host = this.host(loaded, signal, created, id);
+      const report = await replayRun(this.store, run.runId, {
+        definition: { text: loaded.text, sourcePath: this.sourcePath },
+        ...(host.flowOptions ? { flowOptions: host.flowOptions } : {}),
+        replayModel: (calls) => cancellable(this.crewRunner(loaded.definition, new ReplayChatModel(calls.filter(isLlmRecord))), signal),
+        onRunCreated: created,
+        ...(host.onCommitted ? { onCommitted: host.onCommitted } : {}),
+      });
+      this.remember(report.result.runId, report);
+      return report.result;
+    });
+    try {
+      replayId = await known;
+    } catch (err) {
+      throw fromLibraryError(err);
+    }
+    return { runId: replayId, of: run.runId, status: this.started(replayId) };
+  }
+
+  private remember(runId: string, report: ReplayReport): void {
+    if (this.replays.size >= 1000) this.replays.delete(this.replays.keys().next().value!);
+    this.replays.set(runId, {
+      of: report.of,
+      identical: report.identical,
+      sameVersion: report.sameVersion,
+      stepsMatch: report.stepsMatch,
+      stateMatch: report.stateMatch,
+      recordedCalls: report.recordedCalls,
+      replayedCalls: report.replayedCalls,
+      liveCalls: report.liveCalls,
+      firstStepDifference: report.firstStepDifference,
+    });
+  }
+
+  /** Stops a queued or running job; a paused or interrupted run is marked cancelled. */
+  async cancel(input: { runId: string }): Promise<{ runId: string; status: RunState }> {
+    if (this.executor.cancel(this.jobKeys.get(input.runId) ?? input.runId)) return { runId: input.runId, status: "cancelled" };
+    const run = await this.requireRun(input.runId);
+    if (run.status === "paused" || run.status === "interrupted") {
+      await this.store.updateRun(run.runId, { status: "cancelled", endedAt: new Date().toISOString() });
+      return { runId: run.runId, status: "cancelled" };
+    }
+    throw conflict(`Run ${run.runId} has ended (${run.status}); there is nothing to cancel.`);
+  }
+
+  /** On start-up: runs left "running" by a previous process that died are interrupted (resumable). */
+  async recoverInterrupted(): Promise<string[]> {
+    await this.store.flush();
+    const stale = await this.store.prisma.run.findMany({ where: { status: "running" }, select: { id: true } });
+    for (const { id } of stale) {
+      if (this.jobState(id)) continue;
+      await this.store.updateRun(id, { status: "interrupted" });
+      this.log.warn({ runId: id }, "run was running when the server stopped; marked interrupted (resume it to continue)");
+    }
+    return stale.map((r) => r.id);
+  }
+
+  // ---- reads ------------------------------------------------------------------------------------
+
+  private async requireRun(runId: string): Promise<RunView> {
+    const run = await this.find(runId);
+    if (!run) throw notFound(`No run '${runId}'.`);
+    return run;
+  }
+
+  /** A run as the API shows it; null when unknown. */
+  async find(runId: string): Promise<RunView | null> {
+    const stored = await this.store.getRun(runId);
+    if (!stored) return null;
+    const job = this.jobState(runId);
+    const status: RunState = job === "running" ? "running" : job === "queued" ? "queued" : stored.status;
+    return {
+      runId: stored.runId,
+      status,
+      flowId: stored.flowId,
+      flowName: stored.flowName,
+      version: stored.version,
+      versionId: stored.versionId,
+      origin: stored.origin,
+      inputs: stored.inputs,
+      output: stored.output,
+      error: stored.error,
+      stateId: stored.stateId,
+      startedAt: stored.startedAt,
+      endedAt: stored.endedAt,
+      durationMs: stored.durationMs,
+      parentRunId: stored.parentRunId,
+      parentSeq: stored.parentSeq,
+      forkPatch: stored.forkPatch,
+      replayOf: stored.replayOfId,
+      tokens: stored.tokens,
+      llmCalls: stored.llmCalls,
+      pending: status === "paused" && stored.stateId ? await this.pendingOf(stored.stateId) : null,
+      replay: this.replays.get(runId) ?? null,
+    };
+  }
+
+  async get(runId: string): Promise<RunView> {
+    const run = await this.find(runId);
+    if (!run) throw notFound(`No run '${runId}'.`);
+    return run;
+  }
+
+  private async pendingOf(stateId: string): Promise<PendingView | null> {
+    const row = await this.store.prisma.pendingFeedback.findUnique({ where: { flowUuid: stateId } });
+    return row ? pendingView(row.context, row.createdAt) : null;
+  }
+
+  /** Waits (at most `ms`) until the run has no queued or running job. */
+  async settle(runId: string, ms: number): Promise<void> {
+    if (!this.jobState(runId)) return;
+    await new Promise<void>((resolve) => {
+      const timer = setTimeout(done, ms);
+      const unsubscribe = this.bus.subscribe(runId, (message) => message.kind === "end" && done());
+      function done() {
+        clearTimeout(timer);
+        unsubscribe();
+        resolve();
+      }
+      if (!this.jobState(runId)) done();
+    });
+  }
+
+  async list(filter: RunListFilter): Promise<{ items: RunView[]; nextCursor: string | null }> {
+    const where = {
+      ...(filter.flowId ? { flowId: filter.flowId } : {}),
+      ...(filter.status ? { status: filter.status } : {}),
+      ...(filter.since || filter.until
+        ? { startedAt: { ...(filter.since ? { gte: new Date(filter.since) } : {}), ...(filter.until ? { lt: new Date(filter.until) } : {}) } }
+        : {}),
+    };
+    await this.store.flush();
+    const rows = await this.store.prisma.run.findMany({
+      where,
+      select: { id: true },
+      orderBy: [{ startedAt: "desc" }, { id: "asc" }],
+      take: filter.limit + 1,
+      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
+    });
+    const page = rows.slice(0, filter.limit);
+    const items = (await Promise.all(page.map((r) => this.find(r.id)))).filter((r): r is RunView => r !== null);
+    return { items, nextCursor: rows.length > filter.limit ? page.at(-1)!.id : null };
+  }
+
+  async steps(runId: string): Promise<StepView[]> {
+    await this.get(runId);
+    return this.store.steps(runId);
+  }
+
+  private async seqOf(runId: string, at: StepAt): Promise<number> {
+    if ("seq" in at) {
+      const step = await this.store.step(runId, { seq: at.seq });
+      if (!step) throw notFound(`Run ${runId} has no step ending at seq ${at.seq}.`);
+      return step.seq;
+    }
+    const step = await this.store.step(runId, { number: at.step });
+    if (!step) throw notFound(`Run ${runId} has no step #${at.step}.`);
+    return step.seq;
+  }
+
+  /** The state after a step (the latest step when none is named). */
+  async stateAt(runId: string, at: StepAt | null): Promise<{ step: StepView | null; state: JsonValue }> {
+    await this.get(runId);
+    if (at === null) {
+      const steps = await this.store.steps(runId);
+      const last = steps.filter((s) => s.state !== null).at(-1) ?? null;
+      return { step: last, state: (last?.state ?? null) as JsonValue };
+    }
+    const step = await this.store.step(runId, "seq" in at ? { seq: at.seq } : { number: at.step });
+    if (!step) throw notFound(`Run ${runId} has no step ${"seq" in at ? `ending at seq ${at.seq}` : `#${at.step}`}.`);
+    return { step, state: (step.state ?? null) as JsonValue };
+  }
+
+  async diffSteps(runId: string, from: StepAt, to: StepAt) {
+    await this.get(runId);
+    const ref = (at: StepAt) => ("seq" in at ? { seq: at.seq } : { number: at.step });
+    try {
+      const diff = await diffSteps(this.store, runId, ref(from), ref(to));
+      return { from: diff.from, to: diff.to, changed: diff.changed, patch: diff.patch, delta: diff.delta as unknown };
+    } catch (err) {
+      throw fromLibraryError(err);
+    }
+  }
+
+  async diffRuns(left: string, right: string) {
+    await Promise.all([this.get(left), this.get(right)]);
+    try {
+      const diff = await diffRuns(this.store, left, right);
+      const step = (s: (typeof diff.steps)[number]) => ({
+        key: s.key,
+        left: s.left,
+        right: s.right,
+        changed: s.changed,
+        outputChanged: s.outputChanged,
+        patch: s.patch,
+        delta: s.delta as unknown,
+      });
+      return {
+        left: diff.left,
+        right: diff.right,
+        steps: diff.steps.map(step),
+        firstDifference: diff.firstDifference ? step(diff.firstDifference) : null,
+        final: { changed: diff.final.changed, patch: diff.final.patch, delta: diff.final.delta as unknown },
+      };
+    } catch (err) {
+      throw fromLibraryError(err);
+    }
+  }
+
+  /** The fork tree the run belongs to, from its root (forks, checkpoints and restores are children). */
+  async lineage(runId: string): Promise<{ runId: string; root: LineageNode }> {
+    await this.get(runId);
+    await this.store.flush();
+    const prisma = this.store.prisma;
+    const select = { id: true, origin: true, status: true, parentRunId: true, parentSeq: true, forkPatch: true, startedAt: true, version: { select: { number: true } } } as const;
+    let rootId = runId;
+    for (let depth = 0; depth < 10_000; depth++) {
+      const row = await prisma.run.findUnique({ where: { id: rootId }, select: { parentRunId: true } });
+      if (!row?.parentRunId) break;
+      rootId = row.parentRunId;
+    }
+    const rootRow = await prisma.run.findUniqueOrThrow({ where: { id: rootId }, select });
+    type Row = typeof rootRow;
+    const node = (row: Row): LineageNode => ({
+      runId: row.id,
+      origin: row.origin,
+      status: this.jobState(row.id) ?? row.status,
+      parentSeq: row.parentSeq,
+      forkPatch: (row.forkPatch ?? null) as PatchOperation[] | null,
+      version: row.version.number,
+      startedAt: row.startedAt.toISOString(),
+      children: [],
+    });
+    const root = node(rootRow);
+    let frontier = new Map([[root.runId, root]]);
+    const seen = new Set([root.runId]);
+    while (frontier.size > 0) {
+      const rows = await prisma.run.findMany({ where: { parentRunId: { in: [...frontier.keys()] } }, select, orderBy: [{ startedAt: "asc" }, { id: "asc" }] });
+      const next = new Map<string, LineageNode>();
+      for (const row of rows) {
+        if (seen.has(row.id)) continue;
+        seen.add(row.id);
+        const child = node(row);
+        frontier.get(row.parentRunId!)?.children.push(child);
+        next.set(child.runId, child);
+      }
+      frontier = next;
+    }
+    return { runId, root };
+  }
+
+  /** Paused runs and what they wait for. */
+  async pending(filter: { flowId?: string | undefined }): Promise<(PendingView & { runId: string; flowId: string; flowName: string })[]> {
+    await this.store.flush();
+    const runs = await this.store.prisma.run.findMany({
+      where: { status: "paused", ...(filter.flowId ? { flowId: filter.flowId } : {}) },
+      select: { id: true, flowId: true, stateId: true, flow: { select: { name: true } } },
+      orderBy: [{ startedAt: "asc" }, { id: "asc" }],
+      take: 500,
+    });
+    const stateIds = runs.map((r) => r.stateId).filter((s): s is string => s !== null);
+    const rows = await this.store.prisma.pendingFeedback.findMany({ where: { flowUuid: { in: stateIds } } });
+    const byState = new Map(rows.map((r) => [r.flowUuid, r]));
+    return runs.flatMap((run) => {
+      if (this.jobState(run.id)) return [];
+      const row = run.stateId ? byState.get(run.stateId) : undefined;
+      return row ? [{ runId: run.id, flowId: run.flowId, flowName: run.flow.name, ...pendingView(row.context, row.createdAt) }] : [];
+    });
+  }
+
+  async submitFeedback(input: { runId: string; feedback: string }): Promise<{ runId: string; status: RunState }> {
+    const run = await this.requireRun(input.runId);
+    if (run.status !== "paused" || this.jobState(run.runId)) throw conflict(`Run ${run.runId} is not waiting for feedback (it is ${run.status}).`);
+    return this.resume({ runId: run.runId, feedback: input.feedback });
+  }
+
+  // ---- live events ------------------------------------------------------------------------------
+
+  /**
+   * The run's events after seq `after`, in batches (the store commits a method's events together, so
+   * they travel together): the history first (from memory when this process ran the run, else from
+   * the store), then live batches until the job ends. Deduplicated by seq, so a reconnecting reader
+   * that says where it stopped gets no gap and no repeat.
+   */
+  async *events(runId: string, after: number, signal?: AbortSignal): AsyncGenerator<FlowEvent[], void, undefined> {
+    const queue = new AsyncQueue<BusMessage>();
+    const unsubscribe = this.bus.subscribe(runId, (message) => queue.push(message));
+    const onAbort = () => queue.close();
+    signal?.addEventListener("abort", onAbort, { once: true });
+    let last = after;
+    /** The events after `last` (below `before`), in batches of at most HISTORY_BATCH; advances `last`. */
+    const fresh = function* (events: readonly FlowEvent[], before = Number.POSITIVE_INFINITY): Generator<FlowEvent[]> {
+      let batch: FlowEvent[] = [];
+      for (const event of events) {
+        if (event.seq >= before) break;
+        if (event.seq <= last) continue;
+        batch.push(event);
+        last = event.seq;
+        if (batch.length === HISTORY_BATCH) {
+          yield batch;
+          batch = [];
+        }
+      }
+      if (batch.length > 0) yield batch;
+    };
+    try {
+      const live = this.bus.snapshot(runId);
+      const ended = live ? null : this.bus.ended(runId);
+      if (ended) {
+        yield* fresh(ended);
+        return;
+      }
+      if (!live && !(await this.store.getRun(runId))) throw notFound(`No run '${runId}'.`);
+      const tailStart = live ? (live.tail[0]?.seq ?? live.expectFrom) : null;
+      if (tailStart === null || tailStart > last + 1) yield* fresh(await this.store.events(runId, undefined, last), tailStart ?? undefined);
+      if (!live) return;
+      yield* fresh(live.tail);
+      for (;;) {
+        const message = await queue.next();
+        if (message === null || message.kind === "end") return;
+        yield* fresh(message.events);
+      }
+    } finally {
+      signal?.removeEventListener("abort", onAbort);
+      unsubscribe();
+      queue.close();
+    }
+  }
+}
+
+function pendingView(context: unknown, createdAt: Date): PendingView {
+  const c = (context ?? {}) as Record<string, unknown>;
+  return {
+    method: typeof c.method_name === "string" ? c.method_name : "",
+    message: typeof c.message === "string" ? c.message : "",
+    emit: Array.isArray(c.emit) ? c.emit.filter((e): e is string => typeof e === "string") : null,
+    output: (c.method_output ?? null) as JsonValue,
+    requestedAt: typeof c.requested_at === "string" ? c.requested_at : createdAt.toISOString(),
+  };
+}
+
+export type { Problem };

@@ -1,0 +1,49 @@
+// Everything the API calls, wired once per server: the store, flows, runs, the executor and the bus.
+import { mkdirSync } from "node:fs";
+import { PrismaRunStore } from "@crewflow/store-prisma";
+import type { ServerConfig } from "../config";
+import { RunEventBus } from "./bus";
+import { FlowCatalog } from "./catalog";
+import { InProcessExecutor } from "./executor";
+import { FlowService } from "./flows";
+import type { RefPolicy } from "./policy";
+import { type Log, RunService } from "./runs";
+
+export interface Services {
+  config: ServerConfig;
+  store: PrismaRunStore;
+  flows: FlowService;
+  runs: RunService;
+  executor: InProcessExecutor;
+  bus: RunEventBus;
+  close(): Promise<void>;
+}
+
+export interface ServicesOptions {
+  /** An open store to use (and not close); else one is opened from the configuration. */
+  store?: PrismaRunStore;
+}
+
+export async function createServices(config: ServerConfig, log: Log, options: ServicesOptions = {}): Promise<Services> {
+  mkdirSync(config.workspace, { recursive: true });
+  const store =
+    options.store ?? (await PrismaRunStore.open(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }));
+  const policy: RefPolicy = { workspace: config.workspace, allowedModules: config.allowedModules, allowScripts: config.allowScripts };
+  const bus = new RunEventBus();
+  const executor = new InProcessExecutor(config.maxConcurrentRuns, (runId, err) => log.error({ runId, err }, "run job crashed"));
+  const flows = new FlowService(store, new FlowCatalog(store), policy);
+  const runs = new RunService(store, flows, bus, executor, policy, log);
+  await runs.recoverInterrupted();
+  return {
+    config,
+    store,
+    flows,
+    runs,
+    executor,
+    bus,
+    async close() {
+      await executor.close();
+      if (!options.store) await store.close();
+    },
+  };
+}

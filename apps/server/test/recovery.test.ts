@@ -1,0 +1,64 @@
+// A server killed mid-run (kill -9): the next server marks the run interrupted on start-up, and
+// resume continues it from its last completed step, with the event log still gap-free.
+import { type ChildProcess, spawn } from "node:child_process";
+import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { tmpdir } from "node:os";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterAll, describe, expect, it } from "vitest";
+import { SLOW_FLOW, STEPS_MODULE } from "./support/fixtures";
+import { type TestServer, collect, makeClient, range, removeDir, seqs, startServer, waitForRun } from "./support/server";
+
+const here = dirname(fileURLToPath(import.meta.url));
+
+function spawnServer(dataDir: string, workspace: string): Promise<{ child: ChildProcess; url: string }> {
+  const child = spawn(process.execPath, ["--import", "tsx", join(here, "support/serve.ts"), dataDir, workspace], { stdio: ["ignore", "pipe", "inherit"] });
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code) => reject(new Error(`server exited (${code})`)));
+    createInterface({ input: child.stdout! }).once("line", (line) => resolve({ child, url: (JSON.parse(line) as { url: string }).url }));
+  });
+}
+
+describe("a server that dies mid-run", () => {
+  const root = mkdtempSync(join(tmpdir(), "crewflow-crash-"));
+  let server: TestServer | null = null;
+
+  afterAll(async () => {
+    await server?.close();
+    removeDir(root);
+  });
+
+  it("leaves the run interrupted, and resume finishes it without re-running completed steps", async () => {
+    const dataDir = join(root, "data");
+    const workspace = join(root, "workspace");
+    mkdirSync(workspace, { recursive: true });
+    writeFileSync(join(workspace, "steps.mjs"), STEPS_MODULE);
+
+    const first = await spawnServer(dataDir, workspace);
+    const client = makeClient(first.url);
+    const { flow } = await client.flows.create.mutate({ text: SLOW_FLOW });
+    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 400 } });
+    // flow_started, one started, one finished, two started: then the process dies.
+    const before = await collect(client, runId, { stopAfter: 4 });
+    first.child.kill("SIGKILL");
+    await new Promise((resolve) => first.child.once("exit", resolve));
+
+    server = await startServer({ dataDir, workspace }, root);
+    const interrupted = await server.client.runs.get.query({ runId });
+    expect(interrupted.status).toBe("interrupted");
+
+    await server.client.runs.resume.mutate({ runId });
+    const rest = await collect(server.client, runId, { lastEventId: String(before.events.at(-1)!.seq) });
+    expect(rest.completed).toBe(true);
+    const done = await waitForRun(server.client, runId);
+    expect(done.status).toBe("completed");
+    expect(done.output).toBe(5);
+
+    const all = await collect(server.client, runId);
+    expect(seqs(all.events)).toEqual(range(1, all.events.length));
+    const finished = all.events.flatMap((e) => (e.type === "method_execution_finished" ? [e.method] : []));
+    expect(finished).toEqual(["one", "two", "three", "four", "five"].slice(0, finished.length));
+    expect(finished.filter((m) => m === "one")).toHaveLength(1);
+  });
+});

@@ -1,0 +1,128 @@
+// A real server on an ephemeral port with its own temp data dir (SQLite file) and workspace, and a
+// real tRPC client over HTTP: httpBatchLink for queries and mutations, httpSubscriptionLink (SSE,
+// EventSource from `eventsource` v4) for subscriptions.
+import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import type { AddressInfo } from "node:net";
+import { tmpdir } from "node:os";
+import { join } from "node:path";
+import type { FlowEvent } from "@crewflow/runtime";
+import { type TRPCClient, createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
+import { EventSource } from "eventsource";
+import type { FastifyInstance } from "fastify";
+import { type AppRouter, type ServerConfig, createServer } from "../../src/app";
+
+export type Client = TRPCClient<AppRouter>;
+
+export interface TestServer {
+  app: FastifyInstance;
+  url: string;
+  root: string;
+  dataDir: string;
+  workspace: string;
+  client: Client;
+  close(): Promise<void>;
+}
+
+export function makeClient(url: string, token?: string, batch: { maxItems?: number } = {}): Client {
+  return createTRPCClient<AppRouter>({
+    links: [
+      splitLink({
+        condition: (op) => op.type === "subscription",
+        true: httpSubscriptionLink({ url: `${url}/trpc`, EventSource, ...(token ? { connectionParams: { token } } : {}) }),
+        false: httpBatchLink({
+          url: `${url}/trpc`,
+          maxURLLength: 4000,
+          ...(batch.maxItems ? { maxItems: batch.maxItems } : {}),
+          ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
+        }),
+      }),
+    ],
+  });
+}
+
+export async function startServer(config: Partial<ServerConfig> = {}, root?: string): Promise<TestServer> {
+  const dir = root ?? mkdtempSync(join(tmpdir(), "crewflow-server-"));
+  const dataDir = config.dataDir ?? join(dir, "data");
+  const workspace = config.workspace ?? join(dir, "workspace");
+  mkdirSync(workspace, { recursive: true });
+  const app = await createServer({ webDist: false, logger: false, config: { ...config, dataDir, workspace } });
+  await app.listen({ host: "127.0.0.1", port: 0 });
+  const { port } = app.server.address() as AddressInfo;
+  const url = `http://127.0.0.1:${port}`;
+  return {
+    app,
+    url,
+    root: dir,
+    dataDir,
+    workspace,
+    client: makeClient(url, config.token ?? undefined),
+    async close() {
+      await app.close();
+    },
+  };
+}
+
+export function removeDir(dir: string): void {
+  rmSync(dir, { recursive: true, force: true });
+}
+
+export interface Collected {
+  events: FlowEvent[];
+  /** The id of each message (the seq of its last event). */
+  ids: string[];
+  error: unknown;
+  completed: boolean;
+}
+
+/**
+ * Subscribes to a run's events until the subscription completes (the run's job ended), `stopAfter`
+ * events arrived (then unsubscribes after that message, like a dropped client), or `timeoutMs` passed.
+ */
+export function collect(client: Client, runId: string, options: { lastEventId?: string; stopAfter?: number; timeoutMs?: number } = {}): Promise<Collected> {
+  return new Promise((resolve) => {
+    const out: Collected = { events: [], ids: [], error: null, completed: false };
+    let finished = false;
+    const finish = () => {
+      if (finished) return;
+      finished = true;
+      clearTimeout(timer);
+      subscription.unsubscribe();
+      resolve(out);
+    };
+    const timer = setTimeout(finish, options.timeoutMs ?? 30_000);
+    const subscription = client.events.run.subscribe(
+      { runId, ...(options.lastEventId ? { lastEventId: options.lastEventId } : {}) },
+      {
+        onData(message) {
+          // A message is a batch of events; its id is the seq of its last event.
+          out.events.push(...message.data.events);
+          out.ids.push(message.id);
+          if (options.stopAfter !== undefined && out.events.length >= options.stopAfter) finish();
+        },
+        onError(err) {
+          out.error = err;
+          finish();
+        },
+        onComplete() {
+          out.completed = true;
+          finish();
+        },
+      },
+    );
+  });
+}
+
+/** Polls runs.get until the run leaves queued/running. */
+export async function waitForRun(client: Client, runId: string, timeoutMs = 30_000) {
+  const deadline = Date.now() + timeoutMs;
+  for (;;) {
+    const run = await client.runs.get.query({ runId });
+    if (run.status !== "queued" && run.status !== "running") return run;
+    if (Date.now() > deadline) throw new Error(`run ${runId} is still ${run.status}`);
+    await new Promise((r) => setTimeout(r, 20));
+  }
+}
+
+/** The seqs of events, for gap/duplicate checks. */
+export const seqs = (events: readonly FlowEvent[]) => events.map((e) => e.seq);
+export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
