@@ -7,8 +7,8 @@ import { PrismaRunStore } from "@crewflow/store-prisma";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppRouter } from "../src/app";
-import { findRefs, checkDefinition } from "../src/core/policy";
-import { loadDefinitionText } from "@crewflow/definition";
+import { findRefs, loadDefinitionText } from "@crewflow/definition";
+import { checkDefinition } from "../src/core/policy";
 import { refFlow, toolFlow } from "./support/fixtures";
 import { type TestServer, removeDir, startServer, waitForRun } from "./support/server";
 

@@ -10,6 +10,7 @@ export * from "./diagnostics";
 export * from "./load";
 export * from "./rules";
 export * from "./python";
+export * from "./refs";
 export * from "./cel";
 export * from "./graph";
 export * from "./semantics";

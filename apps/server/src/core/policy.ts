@@ -6,20 +6,13 @@
 import { existsSync, realpathSync } from "node:fs";
 import { builtinModules, createRequire } from "node:module";
 import { isAbsolute, join, relative, resolve, sep } from "node:path";
-import { type Action, type AtomicAction, type FlowDefinition, splitRef } from "@crewflow/definition";
+import { type Action, type AtomicAction, type FlowDefinition, type FoundRef, findRefs, splitRef } from "@crewflow/definition";
 import type { Problem } from "./errors";
 
 export interface RefPolicy {
   workspace: string;
   allowedModules: readonly string[];
   allowScripts: boolean;
-}
-
-/** One ref found in a definition, with the dotted path of the field holding it. */
-export interface FoundRef {
-  path: string;
-  ref: string;
-  kind: "code" | "tool" | "guardrail" | "hook" | "provider" | "state";
 }
 
 export interface PolicyReport {
@@ -31,103 +24,6 @@ export interface PolicyReport {
 
 const EXTENSIONS = [".ts", ".mts", ".js", ".mjs", ".cjs"];
 const BUILTINS = new Set(builtinModules);
-/** Fields of crews, agents and tasks that may hold hook refs (CrewAI callbacks, Crewflow LLM hooks). */
-const HOOK_KEYS = new Set([
-  "hooks",
-  "callback",
-  "callbacks",
-  "step_callback",
-  "task_callback",
-  "before_kickoff_callbacks",
-  "after_kickoff_callbacks",
-  "before_llm_call",
-  "after_llm_call",
-  "before_tool_call",
-  "after_tool_call",
-]);
-
-const isObject = (value: unknown): value is Record<string, unknown> => value !== null && typeof value === "object" && !Array.isArray(value);
-
-/** Every ref of a definition: actions (with `each` steps), crews' and agents' tools, guardrails and hooks, providers, the state model. */
-export function findRefs(definition: FlowDefinition): FoundRef[] {
-  const out: FoundRef[] = [];
-  const state = definition.state;
-  if (state && (state.type === "pydantic" || state.type === "unknown") && typeof state.ref === "string" && state.ref)
-    out.push({ path: "state.ref", ref: state.ref, kind: "state" });
-  // `config.input_provider` is not resolved by the runtime (nothing is imported for it), so it is no ref here.
-  for (const [name, method] of Object.entries(definition.methods ?? {})) {
-    const path = `methods.${name}`;
-    actionRefs(method.do, `${path}.do`, out);
-    const provider = method.human_feedback?.provider;
-    if (typeof provider === "string" && provider) out.push({ path: `${path}.human_feedback.provider`, ref: provider, kind: "provider" });
-    else if (provider != null) hookTree(provider, `${path}.human_feedback.provider`, out, "provider", 0);
-  }
-  const extension = definition["x-crewflow"];
-  if (isObject(extension)) extensionRefs(extension, "x-crewflow", out);
-  return out;
-}
-
-function actionRefs(action: Action | AtomicAction, path: string, out: FoundRef[]): void {
-  switch (action.call) {
-    case "code":
-    case "tool":
-      out.push({ path: `${path}.ref`, ref: action.ref, kind: action.call });
-      break;
-    case "each":
-      action.do.forEach((step, index) => actionRefs(step.action, `${path}.do[${index}].action`, out));
-      break;
-    case "crew":
-      if (action.with) ownerRefs(action.with, `${path}.with`, out);
-      break;
-    case "agent":
-      ownerRefs(action.with, `${path}.with`, out);
-      break;
-    case "expression":
-    case "script":
-      break;
-  }
-}
-
-/** A crew, agent or task mapping: tools, guardrails, hook fields, nested agents/tasks, `x-crewflow`. */
-function ownerRefs(owner: Record<string, unknown>, path: string, out: FoundRef[]): void {
-  for (const [key, value] of Object.entries(owner)) {
-    const at = `${path}.${key}`;
-    if (key === "tools" && Array.isArray(value))
-      value.forEach((tool, index) => {
-        // A plain name is looked up in x-crewflow.tools (checked there); `custom:` names are CrewAI's.
-        if (typeof tool === "string" && tool.includes(":") && !tool.startsWith("custom:")) out.push({ path: `${at}[${index}]`, ref: tool, kind: "tool" });
-        else if (isObject(tool)) hookTree(tool, `${at}[${index}]`, out, "tool", 0);
-      });
-    else if (key === "guardrail") guardrailRef(value, at, out);
-    else if (key === "guardrails" && Array.isArray(value)) value.forEach((g, index) => guardrailRef(g, `${at}[${index}]`, out));
-    else if ((key === "agents" || key === "tasks") && (isObject(value) || Array.isArray(value)))
-      for (const [name, item] of Object.entries(value)) {
-        if (isObject(item)) ownerRefs(item, Array.isArray(value) ? `${at}[${name}]` : `${at}.${name}`, out);
-      }
-    else if (key === "x-crewflow" && isObject(value)) extensionRefs(value, at, out);
-    else if (HOOK_KEYS.has(key)) hookTree(value, at, out, "hook", 0);
-  }
-}
-
-function guardrailRef(value: unknown, path: string, out: FoundRef[]): void {
-  if (isObject(value) && typeof value.ref === "string") out.push({ path: `${path}.ref`, ref: value.ref, kind: "guardrail" });
-}
-
-function extensionRefs(extension: Record<string, unknown>, path: string, out: FoundRef[]): void {
-  if (extension.hooks != null) hookTree(extension.hooks, `${path}.hooks`, out, "hook", 0);
-  if (isObject(extension.tools))
-    for (const [name, ref] of Object.entries(extension.tools)) if (typeof ref === "string") out.push({ path: `${path}.tools.${name}`, ref, kind: "tool" });
-}
-
-/** Hook fields hold a ref, `{ref, agents}`, a list of those, or a mapping of hook name to those. */
-function hookTree(value: unknown, path: string, out: FoundRef[], kind: FoundRef["kind"], depth: number): void {
-  if (depth > 6) return;
-  if (typeof value === "string") {
-    if (value.includes(":")) out.push({ path, ref: value, kind });
-  } else if (Array.isArray(value)) value.forEach((item, index) => hookTree(item, `${path}[${index}]`, out, kind, depth + 1));
-  else if (isObject(value))
-    for (const [key, item] of Object.entries(value)) if (key !== "agents") hookTree(item, `${path}.${key}`, out, kind, depth + 1);
-}
 
 /** `call: script` actions (with `each` steps), by path. */
 export function findScripts(definition: FlowDefinition): string[] {
@@ -220,6 +116,8 @@ export function checkDefinition(definition: FlowDefinition, policy: RefPolicy, f
   const errors: Problem[] = [];
   const warnings: Problem[] = [];
   for (const found of findRefs(definition)) {
+    // `config.input_provider` is not resolved by the runtime (nothing is imported for it).
+    if (found.kind === "input_provider") continue;
     const verdict = checkRef(found, policy);
     if (verdict.error) errors.push({ path: found.path, message: verdict.error });
     else if (verdict.warning) (forRun ? errors : warnings).push({ path: found.path, message: verdict.warning });
