@@ -23,6 +23,11 @@ export interface ServerConfig {
   allowScripts: boolean;
   /** Runs executing at once; later ones wait in the executor's queue. */
   maxConcurrentRuns: number;
+  /**
+   * Where runs execute: "in-process" (default; the only choice on SQLite) or "bullmq" (scale-out on
+   * `crewflow worker` processes; needs a PostgreSQL `databaseUrl`; queue settings from the environment).
+   */
+  executor: "in-process" | "bullmq";
 }
 
 export class ConfigError extends Error {
@@ -44,6 +49,7 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
     allowedModules: [...(partial.allowedModules ?? [])],
     allowScripts: partial.allowScripts ?? false,
     maxConcurrentRuns: partial.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS,
+    executor: partial.executor ?? "in-process",
   };
   checkConfig(config);
   return config;
@@ -57,6 +63,10 @@ export function checkConfig(config: ServerConfig): void {
   // Anyone who can reach a non-loopback address could run flows: demand a token there.
   if (!isLoopback(config.host) && !config.token)
     throw new ConfigError(`HOST=${config.host} is reachable from other machines: set CREWFLOW_TOKEN to require a bearer token, or bind 127.0.0.1.`);
+  if (config.executor !== "in-process" && config.executor !== "bullmq")
+    throw new ConfigError(`Invalid CREWFLOW_EXECUTOR ${JSON.stringify(config.executor)}: expected "in-process" or "bullmq".`);
+  if (config.executor === "bullmq" && !/^postgres(ql)?:\/\//.test(config.databaseUrl ?? ""))
+    throw new ConfigError("CREWFLOW_EXECUTOR=bullmq needs a PostgreSQL DATABASE_URL (postgres://…): SQLite runs execute in the server process.");
   if (config.token !== null && config.token.length < 16) throw new ConfigError("CREWFLOW_TOKEN must be at least 16 characters long.");
 }
 
@@ -93,5 +103,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     allowedModules: list(env.CREWFLOW_ALLOW_MODULES),
     allowScripts: flag(env.CREWFLOW_ALLOW_SCRIPTS),
     ...(maxText ? { maxConcurrentRuns: /^\d+$/.test(maxText) ? Number(maxText) : Number.NaN } : {}),
+    ...(env.CREWFLOW_EXECUTOR ? { executor: env.CREWFLOW_EXECUTOR as ServerConfig["executor"] } : {}),
   });
 }

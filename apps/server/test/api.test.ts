@@ -246,6 +246,10 @@ describe("tRPC API over HTTP", () => {
     const saved = await client.flows.save.mutate({ flowId: flow.id, baseVersion: 1, text: edited });
     expect(saved.version.number).toBe(2);
     expect(saved.changed).toBe(true);
+    // The editor opens a flow from the mapping the server parsed (no YAML parse in the browser).
+    const v2 = await client.flows.get.query({ flowId: flow.id });
+    expect(v2.data).toMatchObject({ name: "Drafts", state: { default: { topic: "flows" } } });
+    expect((await client.flows.get.query({ flowId: flow.id, version: 1 })).data).toMatchObject({ state: { default: { topic: "AI agents" } } });
 
     const stale = await client.flows.save.mutate({ flowId: flow.id, baseVersion: 1, text: edited.replace("flows", "stale") }).catch((e: unknown) => e);
     expect(codeOf(stale)).toBe("CONFLICT");

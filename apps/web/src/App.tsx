@@ -1,19 +1,20 @@
-import { ReactFlowProvider } from "@xyflow/react";
-import { Canvas } from "./components/Canvas";
-import { Inspector } from "./components/Inspector";
-import { Palette } from "./components/Palette";
-import { TopBar } from "./components/TopBar";
+// The app: the flow list at `/`, the editor at `/flows/:flowId` (and `/flows/:flowId/runs/:runId`,
+// where the run panel opens that run).
+import { EditorPage } from "./editor/EditorPage";
+import { FlowListPage } from "./editor/FlowListPage";
+import { navigate, parseRoute, usePath } from "./editor/routing";
 
-/** The editor window: top bar, palette (left), canvas (middle), inspector (right). */
 export function App() {
+  const route = parseRoute(usePath());
+  if (route.page === "flows") return <FlowListPage />;
+  if (route.page === "editor") return <EditorPage flowId={route.flowId} />;
   return (
-    <ReactFlowProvider>
-      <div className="cf-app">
-        <TopBar />
-        <Palette />
-        <Canvas />
-        <Inspector />
-      </div>
-    </ReactFlowProvider>
+    <main className="cf-flowlist">
+      <h1>Not found</h1>
+      <p>Nothing lives at {route.path}.</p>
+      <button type="button" onClick={() => navigate("/")}>
+        All flows
+      </button>
+    </main>
   );
 }

@@ -3,6 +3,7 @@ import { runCommand } from "./commands/run";
 import { runsCommand } from "./commands/runs";
 import { showCommand } from "./commands/show";
 import { validateCommand } from "./commands/validate";
+import { workerCommand } from "./commands/worker";
 import type { CliIo } from "./io";
 
 const USAGE = `Usage: crewflow <command> [options]
@@ -29,6 +30,11 @@ Commands:
   diff RUN#STEP RUN#STEP | RUN RUN [--json] [DB]
                             state diff between two steps of a run, or the aligned steps of two runs
 
+  worker [--db URL] [--backend postgres|redis] [--redis URL] [--concurrency N]
+         [--global-concurrency N] [--workspace DIR]
+                            execute runs from the BullMQ queue (scale-out, PostgreSQL database) until
+                            SIGTERM/SIGINT, which lets running segments finish first
+
 DB: --db URL (file:PATH or postgres://…), else --data DIR (its crewflow.db), else DATABASE_URL,
 else CREWFLOW_DATA_DIR or data/ at the repository root (SQLite, created and migrated on first use).
 `;
@@ -47,6 +53,8 @@ export async function main(argv: string[], io: CliIo): Promise<number> {
       return showCommand(rest, io);
     case "diff":
       return diffCommand(rest, io);
+    case "worker":
+      return workerCommand(rest, io);
     case undefined:
     case "help":
     case "--help":

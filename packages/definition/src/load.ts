@@ -28,6 +28,8 @@ export interface LoadResult {
   definition: FlowDefinition | null;
   errors: Diagnostic[];
   warnings: Diagnostic[];
+  /** The text's mapping as written, before validation (`x-crewflow` included); absent when the text did not parse. */
+  data?: unknown;
 }
 
 /**
@@ -71,7 +73,8 @@ export function loadDefinitionText(text: string, options: LoadOptions = {}): Loa
       }),
     );
   }
-  return validateDefinition(document.toJS({ maxAliasCount: 1000 }), options);
+  const data: unknown = document.toJS({ maxAliasCount: 1000 });
+  return { ...validateDefinition(data, options), data };
 }
 
 /** Validate already-parsed data (a mapping from YAML/JSON or from the editor). */

@@ -46,6 +46,11 @@ export interface HostOptions {
   onCommitted?(events: readonly FlowEvent[]): void;
   /** Extra fields of the run row (a replay's source). */
   replayOf?: string;
+  /**
+   * The run's lease (`store.acquireLease`), for a scale-out worker: every commit and status change of
+   * this call is fenced by it, so once another worker takes the run over nothing more is written.
+   */
+  lease?: number;
 }
 
 export interface HostResult {
@@ -117,7 +122,7 @@ export async function runFlow(store: PrismaRunStore, host: HostOptions, request:
     ...(host.sourcePath ? { sourcePath: host.sourcePath } : {}),
     persistence: store,
     defaultPersistence: store,
-    journal: storeJournal(store, host.onCommitted),
+    journal: storeJournal(store, host.onCommitted, host.lease),
   };
   const hash = sha256(host.text);
   let flow: Flow | null = null;
@@ -229,7 +234,7 @@ export async function runFlow(store: PrismaRunStore, host: HostOptions, request:
     const terminal = last && (last.type === "flow_finished" || last.type === "flow_failed" || last.type === "flow_paused");
     if (!terminal || failure)
       await store
-        .updateRun(runId, { status, endedAt: ended, stateId: String(flow.state.id ?? "") || null, ...(failure ? { error: errorInfo(failure) } : {}) })
+        .updateRun(runId, { status, endedAt: ended, stateId: String(flow.state.id ?? "") || null, ...(failure ? { error: errorInfo(failure) } : {}) }, host.lease)
         .catch(() => undefined);
   }
   return { status, runId: flow?.runId ?? runId, flow, outcome, error: failure };

@@ -10,11 +10,14 @@ export type Journal = NonNullable<FlowOptions["journal"]>;
 /** Events after which the engine commits (what a host that batches by itself should cut at). */
 export const COMMIT_POINTS: ReadonlySet<FlowEvent["type"]> = new Set(["method_execution_finished", "flow_finished", "flow_failed", "flow_paused"]);
 
-/** `store` as the engine's journal; `onCommitted` sees each batch once it is durable (progress output). */
-export function storeJournal(store: PrismaRunStore, onCommitted?: (events: readonly FlowEvent[]) => void): Journal {
+/**
+ * `store` as the engine's journal; `onCommitted` sees each batch once it is durable (progress output).
+ * With `lease` (a scale-out worker's fencing token) every commit is fenced by it.
+ */
+export function storeJournal(store: PrismaRunStore, onCommitted?: (events: readonly FlowEvent[]) => void, lease?: number): Journal {
   return {
     async commit(runId, events) {
-      await store.commit(runId, events);
+      await store.commit(runId, events, lease);
       onCommitted?.(events);
     },
   };

@@ -16,7 +16,7 @@ import {
 } from "@crewflow/runtime";
 import { type Connection, type OpenOptions, type Provider, connect } from "./connect";
 import { type StoredCall, fromRows, recordedCall, toRows } from "./rows";
-import type { RunRow, RunUpdate, TokenDelta, WriteOp } from "./writer";
+import { FencedError, type RunRow, type RunUpdate, type TokenDelta, type WriteOp } from "./writer";
 
 /** One `add`/`replace` of RFC 6902, the form a fork's state patch is recorded in. */
 export interface PatchOperation {
@@ -246,6 +246,28 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
     await this.conn.writer.write([{ kind: "run", row }]);
   }
 
+  // ---- leases (scale-out) ---------------------------------------------------------------------------
+
+  /**
+   * Takes over a run: increments its fencing token in the database and returns it with the seq of the
+   * last committed event (null when the run does not exist). Writes that name the token (`commit`,
+   * `updateRun`, `appendFenced` with `lease`) commit only while it is the run's current one: whoever
+   * held the run before can write nothing more from this moment.
+   */
+  acquireLease(runId: string): Promise<{ lease: number; lastSeq: number } | null> {
+    return this.conn.writer.acquire(runId);
+  }
+
+  /**
+   * A fenced append, for a caller that names the lease itself: `events` must start at `expectSeq`
+   * (the run's last fenced seq + 1) and `lease` must be the run's current token.
+   */
+  appendFenced(runId: string, lease: number, expectSeq: number, events: readonly FlowEvent[]): Promise<void> {
+    if (events.length === 0) return Promise.resolve();
+    if (events[0]!.seq !== expectSeq) return Promise.reject(new FencedError(runId, `run ${runId}: events start at seq ${events[0]!.seq}, not at the expected ${expectSeq}`));
+    return this.conn.writer.write([{ kind: "fence", runId, lease, from: expectSeq, to: events.at(-1)!.seq }, ...this.opsFor(runId, events)]);
+  }
+
   /** RunStore's append: the same as `commit`. */
   append(runId: string, events: readonly FlowEvent[]): Promise<void> {
     return this.commit(runId, events);
@@ -256,8 +278,10 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
    * transaction, shared with whatever other runs commit at the same moment (group commit). A terminal
    * event also sets the run's status, so a run's row never disagrees with its log.
    */
-  commit(runId: string, events: readonly FlowEvent[]): Promise<void> {
+  commit(runId: string, events: readonly FlowEvent[], lease?: number): Promise<void> {
     if (events.length === 0) return Promise.resolve();
+    // Under a lease the events must also follow the last fenced commit (the database checks both).
+    if (lease !== undefined) return this.appendFenced(runId, lease, events[0]!.seq, events);
     const ops = this.opsFor(runId, events);
     const sqlite = this.conn.sqlite;
     // SQLite writes synchronously: at the end of the current microtask wave (no event-loop turn per step).
@@ -322,7 +346,8 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
     }
   }
 
-  async updateRun(runId: string, fields: Partial<RunRecord>): Promise<void> {
+  /** Changes the run's row; with `lease`, only while that lease is the run's current one (else FencedError). */
+  async updateRun(runId: string, fields: Partial<RunRecord>, lease?: number): Promise<void> {
     const update: RunUpdate = {};
     if (fields.status !== undefined) update.status = fields.status;
     if (fields.stateId !== undefined) update.stateId = fields.stateId;
@@ -335,7 +360,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
       if (fields.endedAt === null) update.durationMs = null;
     }
     if (fields.status !== undefined && fields.status !== "running") this.starts.delete(runId);
-    await this.conn.writer.write([{ kind: "update", runId, fields: update }]);
+    await this.conn.writer.write([...(lease !== undefined ? [{ kind: "fence", runId, lease } as const] : []), { kind: "update", runId, fields: update }]);
   }
 
   async getRun(runId: string): Promise<StoredRun | null> {

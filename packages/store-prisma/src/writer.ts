@@ -49,7 +49,30 @@ export type WriteOp =
   | { kind: "update"; runId: string; fields: RunUpdate }
   | { kind: "flowState"; flowUuid: string; method: string; state: string; at: string }
   | { kind: "pending"; flowUuid: string; method: string; context: string; state: string; at: string }
-  | { kind: "unpending"; flowUuid: string };
+  | { kind: "unpending"; flowUuid: string }
+  /**
+   * Fencing (the scale-out executor): the request commits only while `lease` is still the run's lease,
+   * and, with `from`/`to`, only when its events start right after the last fenced commit (`from` =
+   * last_seq + 1); last_seq becomes `to`. Checked by the database inside the request's transaction.
+   */
+  | { kind: "fence"; runId: string; lease: number; from?: number; to?: number };
+
+/** A write by a worker whose lease was taken over (or whose events are not the next ones): nothing was written. */
+export class FencedError extends Error {
+  override name = "FencedError";
+  constructor(
+    readonly runId: string,
+    message: string,
+  ) {
+    super(message);
+  }
+}
+
+function fenceFailure(op: Extract<WriteOp, { kind: "fence" }>, row: { lease: number; last_seq: number } | undefined): FencedError {
+  if (!row) return new FencedError(op.runId, `run ${op.runId} does not exist`);
+  if (row.lease !== op.lease) return new FencedError(op.runId, `run ${op.runId}: lease ${op.lease} was taken over (current lease ${row.lease}); this worker may not write`);
+  return new FencedError(op.runId, `run ${op.runId}: expected its next event at seq ${row.last_seq + 1}, got ${op.from} (already committed or out of order)`);
+}
 
 const UPDATE_COLUMNS: Record<keyof RunUpdate, string> = {
   status: "status",
@@ -79,22 +102,30 @@ export abstract class GroupCommitWriter {
   /** Transactions committed and requests they carried (for tests and the bench). */
   readonly stats = { transactions: 0, requests: 0 };
 
+  /** Settles when the last request queued so far has (requests settle in the order they were queued). */
+  private last: Promise<unknown> = Promise.resolve();
+
   write(ops: WriteOp[]): Promise<void> {
-    return new Promise<void>((resolve, reject) => {
+    const done = new Promise<void>((resolve, reject) => {
       this.queue.push({ ops, resolve, reject });
       this.schedule();
     });
+    this.last = done.catch(() => undefined);
+    return done;
   }
 
-  /** Resolves once everything queued before the call is committed. */
+  /**
+   * Resolves once everything queued before the call is committed (or failed). Only those: a reader
+   * must not wait for the writes other runs keep queueing after it, or it would wait for an idle moment.
+   */
   async drain(): Promise<void> {
-    while (this.queue.length > 0 || this.inFlight || this.scheduled) {
-      if (this.inFlight) await this.inFlight;
-      else await new Promise<void>((resolve) => setImmediate(resolve));
-    }
+    await this.last;
+    if (this.inFlight) await this.inFlight;
   }
 
   protected abstract apply(ops: WriteOp[]): Promise<void> | void;
+  /** Takes a run's lease: increments its fencing token and records its last committed seq. */
+  abstract acquire(runId: string): Promise<{ lease: number; lastSeq: number } | null>;
   abstract close(): Promise<void>;
 
   private schedule(): void {
@@ -145,6 +176,10 @@ export class SqliteWriter extends GroupCommitWriter {
   private readonly insertFlowState: Database.Statement;
   private readonly upsertPending: Database.Statement;
   private readonly deletePending: Database.Statement;
+  private readonly fenceSteps: Database.Statement;
+  private readonly fenceLease: Database.Statement;
+  private readonly leaseOf: Database.Statement;
+  private readonly takeLease: Database.Statement;
   private readonly updates = new Map<string, Database.Statement>();
   private readonly transaction: Database.Transaction<(ops: WriteOp[]) => void>;
 
@@ -167,6 +202,12 @@ export class SqliteWriter extends GroupCommitWriter {
       `INSERT INTO pending_feedback (flow_uuid, method, context, state, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (flow_uuid) DO UPDATE SET method = excluded.method, context = excluded.context, state = excluded.state, created_at = excluded.created_at`,
     );
     this.deletePending = db.prepare(`DELETE FROM pending_feedback WHERE flow_uuid = ?`);
+    this.fenceSteps = db.prepare(`UPDATE runs SET last_seq = ? WHERE id = ? AND lease = ? AND last_seq = ?`);
+    this.fenceLease = db.prepare(`UPDATE runs SET lease = lease WHERE id = ? AND lease = ?`);
+    this.leaseOf = db.prepare(`SELECT lease, last_seq FROM runs WHERE id = ?`);
+    this.takeLease = db.prepare(
+      `UPDATE runs SET lease = lease + 1, last_seq = (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = ?) WHERE id = ? RETURNING lease, last_seq`,
+    );
     this.transaction = db.transaction((ops: WriteOp[]) => {
       for (const op of ops) this.run(op);
     });
@@ -237,6 +278,13 @@ export class SqliteWriter extends GroupCommitWriter {
     this.transaction.immediate(ops);
   }
 
+  /** Takes the run's lease (after everything queued is written): the new token and the last committed seq. */
+  async acquire(runId: string): Promise<{ lease: number; lastSeq: number } | null> {
+    await this.drain(); // this process's writes first: the lease records their last seq
+    const row = this.takeLease.get(runId, runId) as { lease: number; last_seq: number } | undefined;
+    return row ? { lease: row.lease, lastSeq: row.last_seq } : null;
+  }
+
   async close(): Promise<void> {
     await this.drain();
   }
@@ -289,6 +337,11 @@ export class SqliteWriter extends GroupCommitWriter {
       case "unpending":
         this.deletePending.run(op.flowUuid);
         return;
+      case "fence": {
+        const changed = op.from !== undefined ? this.fenceSteps.run(op.to ?? op.from, op.runId, op.lease, op.from - 1).changes : this.fenceLease.run(op.runId, op.lease).changes;
+        if (changed !== 1) throw fenceFailure(op, this.leaseOf.get(op.runId) as { lease: number; last_seq: number } | undefined);
+        return;
+      }
     }
   }
 
@@ -340,6 +393,10 @@ const PG = {
   upsertPending: `INSERT INTO pending_feedback (flow_uuid, method, context, state, created_at) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5::timestamp(3))
     ON CONFLICT (flow_uuid) DO UPDATE SET method = excluded.method, context = excluded.context, state = excluded.state, created_at = excluded.created_at`,
   deletePending: `DELETE FROM pending_feedback WHERE flow_uuid = $1`,
+  fenceSteps: `UPDATE runs SET last_seq = $1 WHERE id = $2 AND lease = $3 AND last_seq = $4`,
+  fenceLease: `UPDATE runs SET lease = lease WHERE id = $1 AND lease = $2`,
+  leaseOf: `SELECT lease, last_seq FROM runs WHERE id = $1`,
+  takeLease: `UPDATE runs SET lease = lease + 1, last_seq = (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = $1) WHERE id = $1 RETURNING lease, last_seq`,
 } as const;
 
 /** Column arrays for an unnest() insert. */
@@ -358,6 +415,13 @@ export class PgWriter extends GroupCommitWriter {
     await this.drain();
   }
 
+  /** Takes the run's lease (after everything queued is written): the new token and the last committed seq. */
+  async acquire(runId: string): Promise<{ lease: number; lastSeq: number } | null> {
+    await this.drain();
+    const { rows } = await this.pool.query<{ lease: number; last_seq: number }>(PG.takeLease, [runId]);
+    return rows[0] ? { lease: rows[0].lease, lastSeq: rows[0].last_seq } : null;
+  }
+
   protected async apply(ops: WriteOp[]): Promise<void> {
     const runs: RunRow[] = [];
     const events: EventRow[] = [];
@@ -365,8 +429,10 @@ export class PgWriter extends GroupCommitWriter {
     const tokens = new Map<string, TokenDelta>();
     const flowStates: Extract<WriteOp, { kind: "flowState" }>[] = [];
     const later: WriteOp[] = []; // updates and pending-feedback changes keep their order
+    const fences: Extract<WriteOp, { kind: "fence" }>[] = [];
     for (const op of ops) {
       if (op.kind === "run") runs.push(op.row);
+      else if (op.kind === "fence") fences.push(op);
       else if (op.kind === "rows") {
         events.push(...op.rows.events);
         calls.push(...op.rows.calls);
@@ -401,6 +467,11 @@ export class PgWriter extends GroupCommitWriter {
             (r) => r.origin,
           ]),
         );
+      // Fences first: they lock the fenced runs' rows, so a takeover waits for this transaction or wins before it.
+      for (const op of fences) {
+        const { rowCount } = op.from !== undefined ? await q("fenceSteps", [op.to ?? op.from, op.runId, op.lease, op.from - 1]) : await q("fenceLease", [op.runId, op.lease]);
+        if (rowCount !== 1) throw fenceFailure(op, (await q("leaseOf", [op.runId])).rows[0] as { lease: number; last_seq: number } | undefined);
+      }
       if (events.length)
         await q(
           "events",

@@ -80,6 +80,7 @@ export const feedbackInput = {
 };
 
 export const eventsInput = {
+  live: z.strictObject({ runId: id }),
   /** `lastEventId` is the seq of the last event received; tRPC's client sends it back on reconnect. */
   run: z.strictObject({
     runId: id,

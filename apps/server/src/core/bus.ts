@@ -7,11 +7,22 @@ import type { FlowEvent } from "@crewflow/runtime";
 export type BusMessage = { kind: "events"; events: readonly FlowEvent[] } | { kind: "end" };
 export type BusListener = (message: BusMessage) => void;
 
+/**
+ * What a running method does before its events are committed (the store commits a method's events
+ * when it ends): that it started, and the LLM tokens it streams. Ephemeral: never stored, no resume.
+ */
+export type LiveEvent =
+  | { type: "started"; seq: number; method: string; execution: number }
+  | { type: "token"; seq: number; method: string; execution: number; delta: string };
+export type LiveListener = (event: LiveEvent | null) => void;
+
 interface Channel {
   /** Seq of the first event this job will commit, when known (1 for a new run); null for a resume. */
   expectFrom: number | null;
   /** Events committed by the current job, in seq order. */
   tail: FlowEvent[];
+  /** Live events of the current job not committed yet (what a late live subscriber starts from). */
+  uncommitted: LiveEvent[];
 }
 
 export interface LiveSnapshot {
@@ -22,10 +33,13 @@ export interface LiveSnapshot {
 /** How much of the recently ended runs' logs the bus keeps for late subscribers (oldest dropped first). */
 const RECENT_RUNS = 2000;
 const RECENT_EVENTS = 50_000;
+/** Live events kept per running job until committed (a long streamed answer beyond this is only sent, not kept). */
+const MAX_UNCOMMITTED = 20_000;
 
 export class RunEventBus {
   private readonly channels = new Map<string, Channel>();
   private readonly listeners = new Map<string, Set<BusListener>>();
+  private readonly liveListeners = new Map<string, Set<LiveListener>>();
   /** Complete logs (from seq 1) of recently ended jobs: a subscriber that comes just after a short run ends reads memory, not the database. */
   private readonly recent = new Map<string, readonly FlowEvent[]>();
   private recentEvents = 0;
@@ -33,7 +47,7 @@ export class RunEventBus {
   /** A job for `runId` was submitted: its events will come through here. */
   open(runId: string, expectFrom: number | null): void {
     this.forget(runId);
-    this.channels.set(runId, { expectFrom, tail: [] });
+    this.channels.set(runId, { expectFrom, tail: [], uncommitted: [] });
   }
 
   publish(runId: string, events: readonly FlowEvent[]): void {
@@ -41,6 +55,8 @@ export class RunEventBus {
     if (channel) {
       if (channel.expectFrom === null && channel.tail.length === 0 && events.length > 0) channel.expectFrom = events[0]!.seq;
       for (const event of events) channel.tail.push(event);
+      const last = events.at(-1)?.seq ?? 0;
+      if (channel.uncommitted.length > 0) channel.uncommitted = channel.uncommitted.filter((e) => e.seq > last);
     }
     const set = this.listeners.get(runId);
     if (set) for (const listener of set) listener({ kind: "events", events });
@@ -57,6 +73,32 @@ export class RunEventBus {
     }
     const set = this.listeners.get(runId);
     if (set) for (const listener of set) listener({ kind: "end" });
+    const live = this.liveListeners.get(runId);
+    if (live) for (const listener of live) listener(null);
+  }
+
+  /** A live event of a running job; kept only until the store commits it. */
+  publishLive(runId: string, event: LiveEvent): void {
+    const channel = this.channels.get(runId);
+    if (channel && channel.uncommitted.length < MAX_UNCOMMITTED) channel.uncommitted.push(event);
+    const set = this.liveListeners.get(runId);
+    if (set) for (const listener of set) listener(event);
+  }
+
+  /** Live events of the run's current job; the listener gets null when the job ends. */
+  subscribeLive(runId: string, listener: LiveListener): () => void {
+    let set = this.liveListeners.get(runId);
+    if (!set) this.liveListeners.set(runId, (set = new Set()));
+    set.add(listener);
+    return () => {
+      set.delete(listener);
+      if (set.size === 0 && this.liveListeners.get(runId) === set) this.liveListeners.delete(runId);
+    };
+  }
+
+  /** The current job's live events not committed yet (empty when no job runs). */
+  uncommitted(runId: string): readonly LiveEvent[] {
+    return this.channels.get(runId)?.uncommitted.slice() ?? [];
   }
 
   /** What the current job has committed so far; null when no job of this run is queued or running. */

@@ -82,8 +82,8 @@ export function templateText(name: string): string {
 
 export class FlowService {
   private readonly locks = new KeyedMutex();
-  /** Parsed versions by id: versions are immutable, so a parse never goes stale. */
-  private readonly parsed = new Map<string, FlowDefinition>();
+  /** Parsed versions by id (the definition, and the mapping as written): versions are immutable, so a parse never goes stale. */
+  private readonly parsed = new Map<string, { definition: FlowDefinition; data: unknown }>();
   /** Version texts by `flowId#number` (immutable too). */
   private readonly texts = new Map<string, { version: VersionInfo; text: string }>();
   private readonly flowCache = new Map<string, { flow: FlowInfo; until: number }>();
@@ -185,13 +185,26 @@ export class FlowService {
   }
 
   private parse(versionId: string, text: string): FlowDefinition {
+    return this.parseVersion(versionId, text).definition;
+  }
+
+  /**
+   * A version's mapping as written (`x-crewflow` included): the editor opens a flow from it instead
+   * of parsing the YAML text in the browser (a 2,000-method flow's text takes most of a second there).
+   */
+  writtenData(loaded: LoadedVersion): unknown {
+    return this.parseVersion(loaded.version.id, loaded.text).data;
+  }
+
+  private parseVersion(versionId: string, text: string): { definition: FlowDefinition; data: unknown } {
     const cached = this.parsed.get(versionId);
     if (cached) return cached;
     const loaded = loadDefinitionText(text, { sourcePath: VALIDATION_SOURCE });
     if (!loaded.definition) throw badRequest(`The stored flow version is not valid: ${summarize(loaded.errors.map(view))}`, loaded.errors.map(view));
     if (this.parsed.size >= 1000) this.parsed.delete(this.parsed.keys().next().value!);
-    this.parsed.set(versionId, loaded.definition);
-    return loaded.definition;
+    const parsed = { definition: loaded.definition, data: loaded.data };
+    this.parsed.set(versionId, parsed);
+    return parsed;
   }
 
   /** A new flow from a definition text, or from CrewAI's project template given just a name. */

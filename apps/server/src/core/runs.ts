@@ -35,8 +35,9 @@ import {
   replayRun,
   runFlow,
 } from "@crewflow/store-prisma";
+import type { BullmqExecutor } from "@crewflow/executor-bullmq";
 import { TRPCError } from "@trpc/server";
-import { AsyncQueue, type BusMessage, type RunEventBus } from "./bus";
+import { AsyncQueue, type BusMessage, type LiveEvent, type RunEventBus } from "./bus";
 import { type Problem, badRequest, conflict, fromLibraryError, notFound, summarize } from "./errors";
 import { type AbortReason, type JobState, type RunExecutor, ExecutorClosedError } from "./executor";
 import type { FlowService, LoadedVersion } from "./flows";
@@ -175,6 +176,8 @@ export class RunService {
     private readonly executor: RunExecutor,
     private readonly policy: RefPolicy,
     private readonly log: Log,
+    /** Scale-out: runs execute on `crewflow worker` processes through BullMQ (replays stay in this process). */
+    private readonly remote: BullmqExecutor | null = null,
   ) {
     // A virtual flow file in the workspace: relative refs and crew paths resolve from the workspace.
     this.sourcePath = join(policy.workspace, "flow.yaml");
@@ -264,9 +267,23 @@ export class RunService {
       definition: loaded.definition,
       text: loaded.text,
       sourcePath: this.sourcePath,
-      flowOptions: { ...this.baseOptions(loaded.definition), crews: cancellable(this.crewRunner(loaded.definition), signal) },
+      flowOptions: {
+        ...this.baseOptions(loaded.definition),
+        crews: cancellable(this.crewRunner(loaded.definition), signal),
+        onEvent: this.forwardLive(published),
+      },
       onRunCreated: created,
       onCommitted: this.committed(published, signal),
+    };
+  }
+
+  /** Method starts and streamed tokens go to the bus's live channel as they happen (before the commit). */
+  private forwardLive(runId: () => string): (event: FlowEvent) => void {
+    return (event) => {
+      if (event.type === "method_execution_started")
+        this.bus.publishLive(runId(), { type: "started", seq: event.seq, method: event.method, execution: event.execution });
+      else if (event.type === "llm_stream")
+        this.bus.publishLive(runId(), { type: "token", seq: event.seq, method: event.method, execution: event.execution, delta: event.delta });
     };
   }
 
@@ -406,6 +423,16 @@ export class RunService {
     };
   }
 
+  /** Queues the run's next segment on the workers. */
+  private async enqueue(segment: { runId: string; feedback?: string }): Promise<void> {
+    try {
+      await this.remote!.submit(segment);
+    } catch (err) {
+      this.log.error({ runId: segment.runId, err: errorInfo(err) }, "could not queue the run");
+      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The run queue is unavailable; the run is recorded and will be picked up when it is back." });
+    }
+  }
+
   private started(runId: string): RunState {
     return this.jobState(runId) === "running" ? "running" : "queued";
   }
@@ -416,6 +443,11 @@ export class RunService {
     await this.checkRunnable(loaded);
     const inputs = input.inputs ?? null;
     await this.checkInputs(loaded, inputs);
+    if (this.remote) {
+      const runId = await this.record(loaded, inputs, null);
+      await this.enqueue({ runId });
+      return { runId, status: "queued" };
+    }
     // With a free slot the store's host creates the run at once (the call waits for that, not for the
     // run); when the job has to queue, the run is recorded first so it has an id (and survives a restart).
     let recorded: (runId: string | null) => void = () => undefined;
@@ -455,6 +487,10 @@ export class RunService {
     if (input.feedback !== undefined && run.status !== "paused") throw conflict(`Run ${run.runId} is ${run.status}, not waiting for feedback.`);
     const loaded = await this.flows.loadVersionId(run.versionId);
     await this.checkRunnable(loaded);
+    if (this.remote) {
+      await this.enqueue({ runId: run.runId, ...(input.feedback !== undefined ? { feedback: input.feedback } : {}) });
+      return { runId: run.runId, status: "queued" };
+    }
     const request: RunRequest = { kind: "resume", runId: run.runId, ...(input.feedback !== undefined ? { feedback: input.feedback } : {}) };
     this.submit(run.runId, { runId: run.runId, expectFrom: null }, (signal, created, id) => runFlow(this.store, this.host(loaded, signal, created, id), request));
     return { runId: run.runId, status: this.started(run.runId) };
@@ -487,6 +523,10 @@ export class RunService {
       throw badRequest(`The patched state does not fit the state of flow '${loaded.flowName}': ${info.message}`, [{ path: "patch", message: info.message }]);
     }
     const runId = await this.record(loaded, null, { parentRunId: run.runId, parentSeq: seq, patch });
+    if (this.remote) {
+      await this.enqueue({ runId });
+      return { runId, status: "queued", parentRunId: run.runId, parentSeq: seq };
+    }
     this.submit(runId, { runId, expectFrom: 1 }, (signal, created, id) => runFlow(this.store, this.host(loaded, signal, created, id), { kind: "resume", runId }));
     return { runId, status: this.started(runId), parentRunId: run.runId, parentSeq: seq };
   }
@@ -540,6 +580,11 @@ export class RunService {
 
   /** Stops a queued or running job; a paused or interrupted run is marked cancelled. */
   async cancel(input: { runId: string }): Promise<{ runId: string; status: RunState }> {
+    if (this.remote && !this.jobKeys.has(input.runId) && !this.executor.state(input.runId)) {
+      const run = await this.requireRun(input.runId);
+      if (await this.remote.cancel(run.runId)) return { runId: run.runId, status: "cancelled" };
+      throw conflict(`Run ${run.runId} has ended (${(await this.requireRun(run.runId)).status}); there is nothing to cancel.`);
+    }
     if (this.executor.cancel(this.jobKeys.get(input.runId) ?? input.runId)) return { runId: input.runId, status: "cancelled" };
     const run = await this.requireRun(input.runId);
     if (run.status === "paused" || run.status === "interrupted") {
@@ -551,6 +596,8 @@ export class RunService {
 
   /** On start-up: runs left "running" by a previous process that died are interrupted (resumable). */
   async recoverInterrupted(): Promise<string[]> {
+    // Workers own running runs (their reconciler resubmits orphans): an API server restart changes nothing.
+    if (this.remote) return [];
     await this.store.flush();
     const stale = await this.store.prisma.run.findMany({ where: { status: "running" }, select: { id: true } });
     for (const { id } of stale) {
@@ -782,6 +829,11 @@ export class RunService {
 
   // ---- live events ------------------------------------------------------------------------------
 
+  /** Method starts and streamed tokens of the run's current job, before they are committed (see `liveEvents`). */
+  live(runId: string, signal?: AbortSignal): AsyncGenerator<LiveEvent[], void, undefined> {
+    return liveEvents(this.bus, runId, signal);
+  }
+
   /**
    * The run's events after seq `after`, in batches (the store commits a method's events together, so
    * they travel together): the history first (from memory when this process ran the run, else from
@@ -789,6 +841,11 @@ export class RunService {
    * that says where it stopped gets no gap and no repeat.
    */
   async *events(runId: string, after: number, signal?: AbortSignal): AsyncGenerator<FlowEvent[], void, undefined> {
+    if (this.remote && !this.bus.isOpen(runId) && !this.bus.ended(runId)) {
+      if (!(await this.store.getRun(runId))) throw notFound(`No run '${runId}'.`);
+      yield* this.remote.feed.follow(runId, after, signal);
+      return;
+    }
     const queue = new AsyncQueue<BusMessage>();
     const unsubscribe = this.bus.subscribe(runId, (message) => queue.push(message));
     const onAbort = () => queue.close();
@@ -831,6 +888,39 @@ export class RunService {
       unsubscribe();
       queue.close();
     }
+  }
+}
+
+/**
+ * What the run's current job does before it commits (method starts, streamed tokens), in batches,
+ * until the job ends: first what is uncommitted now, then each as it happens; nothing when no job of
+ * the run is queued or running. Not resumable: the committed log (`events`) has every one of these
+ * once the method ends.
+ */
+export async function* liveEvents(bus: RunEventBus, runId: string, signal?: AbortSignal): AsyncGenerator<LiveEvent[], void, undefined> {
+  if (!bus.isOpen(runId)) return;
+  const queue = new AsyncQueue<LiveEvent | null>();
+  const unsubscribe = bus.subscribeLive(runId, (event) => (event ? queue.push(event) : queue.close()));
+  const onAbort = () => queue.close();
+  signal?.addEventListener("abort", onAbort, { once: true });
+  try {
+    // A late subscriber first gets what runs now (starts and tokens not committed yet).
+    const current = bus.uncommitted(runId);
+    let last = current.at(-1)?.seq ?? 0;
+    if (current.length > 0) yield [...current];
+    for (;;) {
+      const first = await queue.next();
+      if (first === null) return;
+      // Tokens come fast: send what has queued up together.
+      const batch = [first, ...queue.drain()].filter((e): e is LiveEvent => e !== null && e.seq > last);
+      if (batch.length === 0) continue;
+      last = batch.at(-1)!.seq;
+      yield batch;
+    }
+  } finally {
+    signal?.removeEventListener("abort", onAbort);
+    unsubscribe();
+    queue.close();
   }
 }
 

@@ -1,5 +1,6 @@
 // Everything the API calls, wired once per server: the store, flows, runs, the executor and the bus.
 import { mkdirSync } from "node:fs";
+import { BullmqExecutor, queueSettingsFromEnv } from "@crewflow/executor-bullmq";
 import { PrismaRunStore } from "@crewflow/store-prisma";
 import type { ServerConfig } from "../config";
 import { RunEventBus } from "./bus";
@@ -16,6 +17,8 @@ export interface Services {
   runs: RunService;
   executor: InProcessExecutor;
   bus: RunEventBus;
+  /** The scale-out executor when `config.executor` is "bullmq". */
+  remote: BullmqExecutor | null;
   close(): Promise<void>;
 }
 
@@ -32,7 +35,16 @@ export async function createServices(config: ServerConfig, log: Log, options: Se
   const bus = new RunEventBus();
   const executor = new InProcessExecutor(config.maxConcurrentRuns, (runId, err) => log.error({ runId, err }, "run job crashed"));
   const flows = new FlowService(store, new FlowCatalog(store), policy);
-  const runs = new RunService(store, flows, bus, executor, policy, log);
+  let remote: BullmqExecutor | null = null;
+  if (config.executor === "bullmq") {
+    try {
+      remote = await BullmqExecutor.open(store, queueSettingsFromEnv(process.env, config.databaseUrl ?? ""));
+    } catch (err) {
+      if (!options.store) await store.close();
+      throw err;
+    }
+  }
+  const runs = new RunService(store, flows, bus, executor, policy, log, remote);
   await runs.recoverInterrupted();
   return {
     config,
@@ -41,8 +53,10 @@ export async function createServices(config: ServerConfig, log: Log, options: Se
     runs,
     executor,
     bus,
+    remote,
     async close() {
       await executor.close();
+      await remote?.close();
       if (!options.store) await store.close();
     },
   };

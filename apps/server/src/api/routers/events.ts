@@ -12,4 +12,13 @@ export const eventsRouter = createTRPCRouter({
     const after = input.lastEventId ? Number(input.lastEventId) : 0;
     for await (const events of ctx.services.runs.events(input.runId, after, signal)) yield tracked(String(events.at(-1)!.seq), { events });
   }),
+  /**
+   * What the run's current job does before the store commits it (method starts, streamed LLM tokens),
+   * so a live view can show a method running and its tokens arriving. Ends with the job; not resumable
+   * (`run` delivers every one of these, committed, once the method ends).
+   */
+  live: procedure.input(eventsInput.live).subscription(async function* ({ ctx, input, signal }) {
+    await ctx.services.runs.get(input.runId); // NOT_FOUND for an unknown run
+    for await (const events of ctx.services.runs.live(input.runId, signal)) yield { events };
+  }),
 });

@@ -1,16 +1,17 @@
 // flows: documents and their immutable versions. Saves name the version they were based on (a stale
 // one is a CONFLICT); delete is a recoverable soft delete (restore undoes it).
+import type { JsonValue } from "@crewflow/runtime";
 import { flowsInput } from "../schemas";
 import { createTRPCRouter, procedure } from "../trpc";
 
 export const flowsRouter = createTRPCRouter({
   list: procedure.input(flowsInput.list).query(({ ctx, input }) => ctx.services.flows.list(input?.includeDeleted ?? false)),
 
-  /** A flow with one version's text (the head unless `version` is given). */
+  /** A flow with one version's text (the head unless `version` is given) and its mapping as written. */
   get: procedure.input(flowsInput.get).query(async ({ ctx, input }) => {
     const flow = await ctx.services.flows.require(input.flowId);
     const loaded = await ctx.services.flows.load(flow, input.version);
-    return { flow, version: loaded.version, text: loaded.text };
+    return { flow, version: loaded.version, text: loaded.text, data: ctx.services.flows.writtenData(loaded) as JsonValue };
   }),
 
   create: procedure.input(flowsInput.create).mutation(({ ctx, input }) => ctx.services.flows.create(input)),

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "runs" ADD COLUMN     "last_seq" INTEGER NOT NULL DEFAULT 0,
+ADD COLUMN     "lease" INTEGER NOT NULL DEFAULT 0;
