@@ -133,6 +133,21 @@ describe("malformed payloads", () => {
           throw got;
         },
       },
+      {
+        name: "events.live",
+        schema: eventsInput.live,
+        valid: { runId: ids.runId },
+        call: async (c, i) => {
+          const got = await new Promise<unknown>((resolve) => {
+            const sub = c.events.live.subscribe(i as never, {
+              onData: () => undefined,
+              onError: (err) => (sub.unsubscribe(), resolve(err)),
+              onComplete: () => resolve(new Error("completed: the payload was accepted")),
+            });
+          });
+          throw got;
+        },
+      },
     ];
 
     const before = await snapshot(server.dataDir);
@@ -141,7 +156,7 @@ describe("malformed payloads", () => {
       const payloads = malformed(target, 1000 + index);
       expect(payloads.length, target.name).toBe(PAYLOADS);
       const statuses = new Set<number>();
-      const chunk = target.name === "events.run" ? 25 : 100;
+      const chunk = target.name.startsWith("events.") ? 25 : 100;
       for (let i = 0; i < payloads.length; i += chunk) {
         const answers = await Promise.all(payloads.slice(i, i + chunk).map((p) => target.call(client, p).then(() => null, (err: unknown) => err)));
         for (const [j, err] of answers.entries()) {
