@@ -6,7 +6,7 @@
 import { dirname, join } from "node:path";
 import { createCrewRunner } from "@crewflow/crews";
 import { type FlowDefinition, loadDefinitionText } from "@crewflow/definition";
-import { type ActionContext, type CrewRunner, type FlowEvent, Cancelled, errorInfo } from "@crewflow/runtime";
+import { type FlowEvent, Cancelled, cancellableCrewRunner, errorInfo } from "@crewflow/runtime";
 import { FencedError, type FlowVersionRecord, type PrismaRunStore, runFlow } from "@crewflow/store-prisma";
 import type { SegmentData } from "./queue";
 import type { RunSignal } from "./signals";
@@ -22,33 +22,6 @@ export type SegmentOutcome = "completed" | "paused" | "failed" | "skipped" | "lo
 
 const TERMINAL_EVENTS = new Set<FlowEvent["type"]>(["flow_finished", "flow_failed", "flow_paused"]);
 const ENDED_STATUSES = new Set(["completed", "failed", "cancelled"]);
-
-/** A view of the action context whose signal also aborts when the segment is cancelled. */
-function withSignal(ctx: ActionContext, signal: AbortSignal): ActionContext {
-  const view = Object.create(ctx) as ActionContext;
-  Object.defineProperty(view, "signal", { value: AbortSignal.any([ctx.signal, signal]) });
-  return view;
-}
-
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Cancelled());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Cancelled());
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
-      (err: unknown) => (signal.removeEventListener("abort", onAbort), reject(err)),
-    );
-  });
-}
-
-/** Crew and agent calls that stop when the segment is cancelled (an LLM call in flight is aborted). */
-function cancellable(runner: CrewRunner, signal: AbortSignal): CrewRunner {
-  return {
-    runCrew: (request, ctx) => raceAbort(runner.runCrew(request, withSignal(ctx, signal)), signal),
-    runAgent: (request, ctx) => raceAbort(runner.runAgent(request, withSignal(ctx, signal)), signal),
-  };
-}
 
 export class SegmentRunner {
   private readonly definitions = new Map<string, FlowDefinition>();
@@ -115,7 +88,7 @@ export class SegmentRunner {
           text: version.definition,
           sourcePath: this.sourcePath,
           lease,
-          flowOptions: { sourcePath: this.sourcePath, modulePaths: [this.policy.workspace], allowScripts: this.policy.allowScripts, crews: cancellable(crews, signal) },
+          flowOptions: { sourcePath: this.sourcePath, modulePaths: [this.policy.workspace], allowScripts: this.policy.allowScripts, crews: cancellableCrewRunner(crews, signal) },
           onCommitted: (events) => {
             this.notify({ runId, seq: events.at(-1)!.seq, ended: events.some((e) => TERMINAL_EVENTS.has(e.type)) });
             // Stop between steps once cancelled (the canceller already fenced this lease out).

@@ -9,6 +9,7 @@ export type { FlowEvent, FlowEventType, NewFlowEvent, ErrorInfo, EventListener, 
 export { InMemoryPersistence } from "./persistence";
 export type { FlowPersistence, PendingFeedbackContext, PersistenceFactory, StoredSnapshot } from "./persistence";
 export type { ActionContext, CrewRunner, FlowHandle, HumanFeedbackResult } from "./actions/types";
+export { cancellableCrewRunner } from "./actions/cancellable";
 export { FlowScriptExecutionDisabledError, scriptsAllowed } from "./actions/compile";
 export { SCRIPT_LIMITS, ScriptError } from "./actions/script";
 export { RefError, resolveRef } from "./refs";

@@ -7,7 +7,6 @@ import { dirname, join } from "node:path";
 import { type LlmCallRecord, ReplayChatModel, createCrewRunner } from "@crewflow/crews";
 import type { FlowDefinition } from "@crewflow/definition";
 import {
-  type ActionContext,
   type CrewRunner,
   type FlowEvent,
   type FlowOptions,
@@ -16,6 +15,7 @@ import {
   type RunStatus,
   Cancelled,
   Flow,
+  cancellableCrewRunner,
   errorInfo,
 } from "@crewflow/runtime";
 import {
@@ -132,34 +132,6 @@ const TERMINAL_TYPES = new Set<FlowEvent["type"]>(["flow_finished", "flow_failed
 const isLlmRecord = (call: JsonValue): call is JsonValue & LlmCallRecord =>
   call !== null && typeof call === "object" && !Array.isArray(call) && (call.kind === undefined || call.kind === "llm");
 
-/** A view of the action context whose signal also aborts when the job is cancelled. */
-function withSignal(ctx: ActionContext, signal: AbortSignal): ActionContext {
-  const view = Object.create(ctx) as ActionContext;
-  Object.defineProperty(view, "signal", { value: AbortSignal.any([ctx.signal, signal]) });
-  return view;
-}
-
-/** Rejects with the runtime's Cancelled as soon as `signal` aborts (the engine then ends the run). */
-function raceAbort<T>(work: Promise<T>, signal: AbortSignal): Promise<T> {
-  if (signal.aborted) return Promise.reject(new Cancelled());
-  return new Promise<T>((resolve, reject) => {
-    const onAbort = () => reject(new Cancelled());
-    signal.addEventListener("abort", onAbort, { once: true });
-    work.then(
-      (value) => (signal.removeEventListener("abort", onAbort), resolve(value)),
-      (err: unknown) => (signal.removeEventListener("abort", onAbort), reject(err)),
-    );
-  });
-}
-
-/** Crew and agent calls that stop when the job is cancelled (an LLM call in flight is aborted). */
-function cancellable(runner: CrewRunner, signal: AbortSignal): CrewRunner {
-  return {
-    runCrew: (request, ctx) => raceAbort(runner.runCrew(request, withSignal(ctx, signal)), signal),
-    runAgent: (request, ctx) => raceAbort(runner.runAgent(request, withSignal(ctx, signal)), signal),
-  };
-}
-
 export class RunService {
   /** Executor job keys of runs whose job was keyed before the run existed (starts, replays). */
   private readonly jobKeys = new Map<string, string>();
@@ -269,7 +241,7 @@ export class RunService {
       sourcePath: this.sourcePath,
       flowOptions: {
         ...this.baseOptions(loaded.definition),
-        crews: cancellable(this.crewRunner(loaded.definition), signal),
+        crews: cancellableCrewRunner(this.crewRunner(loaded.definition), signal),
         onEvent: this.forwardLive(published),
       },
       onRunCreated: created,
@@ -548,7 +520,7 @@ export class RunService {
       const report = await replayRun(this.store, run.runId, {
         definition: { text: loaded.text, sourcePath: this.sourcePath },
         ...(host.flowOptions ? { flowOptions: host.flowOptions } : {}),
-        replayModel: (calls) => cancellable(this.crewRunner(loaded.definition, new ReplayChatModel(calls.filter(isLlmRecord))), signal),
+        replayModel: (calls) => cancellableCrewRunner(this.crewRunner(loaded.definition, new ReplayChatModel(calls.filter(isLlmRecord))), signal),
         onRunCreated: created,
         ...(host.onCommitted ? { onCommitted: host.onCommitted } : {}),
       });

@@ -362,34 +362,7 @@ export const useFlowEditor = create<EditorState>()((set, get) => {
   };
 
   return {
-    flowId: null,
-    flowName: "",
-    version: null,
-    definition: EMPTY,
-    layout: {},
-    floating: {},
-    dirty: false,
-    selected: [],
-    readOnly: false,
-    problems: [],
-    problemCounts: {},
-    nodes: [],
-    edges: [],
-    past: [],
-    future: [],
-    loading: false,
-    loadError: null,
-    saving: false,
-    saveError: null,
-    editError: null,
-    focus: null,
-    clipboard: null,
-    pastes: 0,
-    notice: null,
-    revision: 0,
-    savedRevision: 0,
-    loads: 0,
-    baseText: null,
+    ...emptyEditor(),
 
     edit(label, change) {
       attempt(() => {
@@ -671,7 +644,12 @@ export function resetEditor(): void {
   loadToken += 1;
   graphCache = null;
   if (problemsTimer !== undefined) clearTimeout(problemsTimer);
-  useFlowEditor.setState({
+  useFlowEditor.setState(emptyEditor());
+}
+
+/** The editor's data with no flow open (the store's start, and what resetEditor goes back to). */
+function emptyEditor(): Omit<EditorState, { [K in keyof EditorState]: EditorState[K] extends (...args: never[]) => unknown ? K : never }[keyof EditorState]> {
+  return {
     flowId: null,
     flowName: "",
     version: null,
@@ -700,5 +678,5 @@ export function resetEditor(): void {
     savedRevision: 0,
     loads: 0,
     baseText: null,
-  });
+  };
 }
