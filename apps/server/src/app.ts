@@ -14,6 +14,8 @@ import { registerKickoffApi } from "./http/kickoff";
 // The router's type is what the web app imports (`import type`); nothing else of the server reaches it.
 export type { AppRouter } from "./api/root";
 export type { ErrorData } from "./api/trpc";
+// The run events the API streams, for the web app (which may only `import type` from the server).
+export type { ErrorInfo, FlowEvent } from "@crewflow/runtime";
 export type { ServerConfig } from "./config";
 export { ConfigError, configFromEnv, isLoopback, resolveConfig } from "./config";
 export type { Services } from "./core/services";
