@@ -1,7 +1,7 @@
 // The run's timeline: a Gantt of method executions. Overlapping executions (parallel branches) get
 // their own lanes; a method that ran more than once shows its iteration (#2, #3…). The x axis is the
 // event order, which stays readable when simulated methods take no measurable time.
-import { useMemo } from "react";
+import { useId, useMemo } from "react";
 import { foldEvents, timelineBars } from "./derive";
 import { selectStep, useRuns } from "./store";
 
@@ -18,6 +18,8 @@ const COLORS: Record<string, string> = {
 };
 
 export function Timeline() {
+  /** Unique clip-path ids per timeline on the page (React ids contain ':', which url(#…) does not take). */
+  const clipPrefix = `tl${useId().replace(/[^A-Za-z0-9_-]/g, "")}`;
   // The whole run (not the scrubbed fold): the cursor line shows where the slider is.
   const events = useRuns((s) => s.events);
   const methods = useRuns((s) => s.methods);
@@ -61,6 +63,7 @@ export function Timeline() {
         const width = Math.max(3, scale(bar.to) - x);
         const y = bar.lane * LANE + 2;
         const name = bar.repeated ? `${bar.method} #${bar.iteration}` : bar.method;
+        const clip = `${clipPrefix}-${bar.execution}`;
         return (
           // A pointer shortcut; the steps list below is the keyboard path to the same steps.
           <g
@@ -84,7 +87,11 @@ export function Timeline() {
             >
               <title>{`${name}: ${bar.status}${bar.durationMs !== null ? `, ${Math.round(bar.durationMs)} ms` : ""}${bar.label ? ` → "${bar.label}"` : ""}`}</title>
             </rect>
-            <text x={x + LABEL_PAD} y={y + LANE / 2 + 2} fontSize={11} fill="#fff" pointerEvents="none">
+            {/* The label stays inside its bar: a short bar's label must not run over the next one. */}
+            <clipPath id={clip}>
+              <rect x={x} y={y} width={width} height={LANE - 4} />
+            </clipPath>
+            <text x={x + LABEL_PAD} y={y + LANE / 2 + 2} fontSize={11} fill="#fff" pointerEvents="none" clipPath={`url(#${clip})`}>
               {name}
               {bar.label ? ` → ${bar.label}` : ""}
             </text>

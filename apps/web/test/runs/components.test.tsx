@@ -50,7 +50,7 @@ describe("run panel and canvas hooks", () => {
     );
     act(() => showEvents("run-1", METHODS, routedRun().events));
     const panel = screen.getByRole("region", { name: "Run panel" });
-    expect(within(panel).getByRole("img", { name: "Run timeline" }).querySelectorAll("rect")).toHaveLength(4);
+    expect(within(panel).getByRole("img", { name: "Run timeline" }).querySelectorAll("g[data-method]")).toHaveLength(4);
     expect(within(panel).getAllByRole("button", { name: /^Step \d+ / }).map((b) => b.textContent)).toEqual([
       "Step 1 begin",
       "Step 2 route",

@@ -217,7 +217,7 @@ describe("runs against a real server", () => {
     const taken = run.status === "completed" && screen.getByTestId("status-publish_it").textContent === "done" ? "publish_it" : "hold_it";
     const other = taken === "publish_it" ? "hold_it" : "publish_it";
     expect(["draft", "route", taken, other].map((n) => screen.getByTestId(`status-${n}`).textContent)).toEqual(["done", "done", "done", "skipped"]);
-    expect(screen.getByRole("img", { name: "Run timeline" }).querySelectorAll("rect")).toHaveLength(3);
+    expect(screen.getByRole("img", { name: "Run timeline" }).querySelectorAll("g[data-method]")).toHaveLength(3);
 
     // Step 2: its state (from runs.stateAt), its diff from step 1 (runs.diffSteps) and its LLM call.
     fireEvent.click(screen.getByRole("button", { name: "Step 2 route" }));
