@@ -2,12 +2,12 @@
 // after it (runs.stateAt), the diff from the step before (runs.diffSteps), its output, its LLM calls
 // and its error; and "Fork from step n" with a state editor generated from the schema.
 import type { JsonValue } from "@crewflow/definition";
-import { useMemo, useState } from "react";
+import { useMemo } from "react";
 import type { PatchOperation, StepDiff } from "./api";
 import { llmCallsOf } from "./derive";
 import { useEditorDefinition } from "./editor";
 import { formatCost, formatDuration } from "./format";
-import { type FormValues, SchemaFields, type SchemaField, initialValues, readForm, schemaFields } from "./schemaForm";
+import { type SchemaField, SchemaFormDialog, initialValues, schemaFields } from "./schemaForm";
 import { forkRun, selectStep, setForkStep, useRuns } from "./store";
 
 const json = (value: unknown): string => JSON.stringify(value, null, 2) ?? "null";
@@ -120,43 +120,21 @@ function ForkDialog({ step, state }: { step: number; state: JsonValue }) {
     const keys = state && typeof state === "object" && !Array.isArray(state) ? Object.keys(state).filter((k) => k !== "id") : [];
     return keys.map((name): SchemaField => ({ name, kind: "json", required: false, schema: {}, options: [], defaultValue: undefined, description: null }));
   }, [definition, state]);
-  const [values, setValues] = useState<FormValues>(() => initialValues(fields, state));
-  const [errors, setErrors] = useState<Record<string, string>>({});
   const busy = useRuns((s) => s.busy);
   const serverError = useRuns((s) => s.error);
-  const submit = async () => {
-    const result = readForm(fields, values);
-    setErrors(result.errors);
-    if (Object.keys(result.errors).length > 0) return;
-    await forkRun(step, statePatch(fields, state, result.values));
-  };
   return (
-    <div className="run-dialog-backdrop">
-      <div role="dialog" aria-modal="true" aria-label="Fork run" className="run-dialog" onKeyDown={(e) => e.key === "Escape" && setForkStep(null)}>
-        <h2>Fork from step {step}</h2>
-        <p>A new run starts from the state after step {step}, with your edits.</p>
-        <form
-          onSubmit={(e) => {
-            e.preventDefault();
-            void submit();
-          }}
-        >
-          <SchemaFields fields={fields} values={values} errors={errors} onChange={(name, value) => setValues((v) => ({ ...v, [name]: value }))} />
-          {serverError ? (
-            <p role="alert" className="run-error">
-              {serverError}
-            </p>
-          ) : null}
-          <div className="run-dialog-actions">
-            <button type="button" onClick={() => setForkStep(null)}>
-              Cancel
-            </button>
-            <button type="submit" disabled={busy}>
-              Start fork
-            </button>
-          </div>
-        </form>
-      </div>
-    </div>
+    <SchemaFormDialog
+      label="Fork run"
+      fields={fields}
+      initial={initialValues(fields, state)}
+      busy={busy}
+      serverError={serverError}
+      submitLabel="Start fork"
+      onCancel={() => setForkStep(null)}
+      onSubmit={(values) => forkRun(step, statePatch(fields, state, values))}
+    >
+      <h2>Fork from step {step}</h2>
+      <p>A new run starts from the state after step {step}, with your edits.</p>
+    </SchemaFormDialog>
   );
 }

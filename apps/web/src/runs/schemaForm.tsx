@@ -3,7 +3,7 @@
 // validates state with, so the form and the run agree) before anything is sent.
 import type { FlowDefinition, JsonValue } from "@crewflow/definition";
 import { Ajv } from "ajv";
-import { useId } from "react";
+import { type ReactNode, useId, useState } from "react";
 
 type Json = JsonValue;
 type Schema = { [key: string]: Json };
@@ -209,5 +209,67 @@ export function SchemaFields(props: {
         );
       })}
     </>
+  );
+}
+
+/**
+ * A modal dialog holding a generated form: checks the fields, shows their errors and the server's, and
+ * hands the parsed values to `onSubmit` (the run inputs dialog and the fork's state editor).
+ */
+export function SchemaFormDialog(props: {
+  /** The dialog's accessible name. */
+  label: string;
+  children: ReactNode;
+  fields: readonly SchemaField[];
+  initial: FormValues;
+  busy: boolean;
+  serverError: string | null;
+  submitLabel: string;
+  onCancel: () => void;
+  onSubmit: (values: Record<string, Json>) => Promise<unknown>;
+}) {
+  const [values, setValues] = useState<FormValues>(props.initial);
+  const [errors, setErrors] = useState<Record<string, string>>({});
+  const submit = async () => {
+    const result = readForm(props.fields, values);
+    setErrors(result.errors);
+    if (Object.keys(result.errors).length > 0) return;
+    await props.onSubmit(result.values);
+  };
+  return (
+    <div className="run-dialog-backdrop">
+      <div
+        role="dialog"
+        aria-modal="true"
+        aria-label={props.label}
+        className="run-dialog"
+        onKeyDown={(e) => {
+          if (e.key === "Escape") props.onCancel();
+        }}
+      >
+        {props.children}
+        <form
+          onSubmit={(e) => {
+            e.preventDefault();
+            void submit();
+          }}
+        >
+          <SchemaFields fields={props.fields} values={values} errors={errors} onChange={(name, value) => setValues((v) => ({ ...v, [name]: value }))} />
+          {props.serverError ? (
+            <p role="alert" className="run-error">
+              {props.serverError}
+            </p>
+          ) : null}
+          <div className="run-dialog-actions">
+            <button type="button" onClick={props.onCancel}>
+              Cancel
+            </button>
+            <button type="submit" disabled={props.busy}>
+              {props.submitLabel}
+            </button>
+          </div>
+        </form>
+      </div>
+    </div>
   );
 }
