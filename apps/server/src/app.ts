@@ -9,6 +9,7 @@ import { type AppRouter, appRouter } from "./api/root";
 import { createContextFactory } from "./api/trpc";
 import { type ServerConfig, resolveConfig } from "./config";
 import { type Services, createServices } from "./core/services";
+import { registerGuard } from "./http/guard";
 import { registerKickoffApi } from "./http/kickoff";
 
 // The router's type is what the web app imports (`import type`); nothing else of the server reaches it.
@@ -37,6 +38,8 @@ declare module "fastify" {
   interface FastifyInstance {
     /** The API's services (the store, flows, runs, executor), for tests and tools. */
     crewflow: Services;
+    /** Every route registered (method and routed URL pattern), for the authorization tests. */
+    crewflowRoutes: readonly { method: string; url: string }[];
   }
 }
 
@@ -80,6 +83,12 @@ export async function createServer(options: CreateServerOptions = {}): Promise<F
     forceCloseConnections: true,
   });
 
+  const routes: { method: string; url: string }[] = [];
+  app.decorate("crewflowRoutes", routes);
+  app.addHook("onRoute", (route) => {
+    for (const method of [route.method].flat()) routes.push({ method, url: route.url });
+  });
+
   const services = await createServices(config, app.log, options.store ? { store: options.store } : {});
   app.decorate("crewflow", services);
   // Stop the runs first (their subscribers complete), then close the database.
@@ -93,6 +102,8 @@ export async function createServer(options: CreateServerOptions = {}): Promise<F
     return reply.code(status).send({ error: error.code ?? "ERROR", message: status >= 500 ? "Internal server error (logged on the server)." : error.message, problems: null });
   });
 
+  // Host allow-list, cross-origin refusal and the bearer token, on the routed path (src/http/guard.ts).
+  registerGuard(app, { token: config.token, allowedHosts: [...config.allowedHosts, config.host] });
   app.get("/api/health", async () => ({ ok: true }));
   registerKickoffApi(app, services);
 

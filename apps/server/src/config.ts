@@ -28,6 +28,11 @@ export interface ServerConfig {
    * `crewflow worker` processes; needs a PostgreSQL `databaseUrl`; queue settings from the environment).
    */
   executor: "in-process" | "bullmq";
+  /**
+   * Host names (no port) the server answers to besides loopback names and IP literals, against DNS
+   * rebinding (`CREWFLOW_ALLOWED_HOSTS`); `*` allows any.
+   */
+  allowedHosts: readonly string[];
 }
 
 export class ConfigError extends Error {
@@ -50,6 +55,7 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
     allowScripts: partial.allowScripts ?? false,
     maxConcurrentRuns: partial.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS,
     executor: partial.executor ?? "in-process",
+    allowedHosts: [...(partial.allowedHosts ?? [])],
   };
   checkConfig(config);
   return config;
@@ -104,5 +110,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     allowScripts: flag(env.CREWFLOW_ALLOW_SCRIPTS),
     ...(maxText ? { maxConcurrentRuns: /^\d+$/.test(maxText) ? Number(maxText) : Number.NaN } : {}),
     ...(env.CREWFLOW_EXECUTOR ? { executor: env.CREWFLOW_EXECUTOR as ServerConfig["executor"] } : {}),
+    allowedHosts: list(env.CREWFLOW_ALLOWED_HOSTS),
   });
 }

@@ -23,7 +23,7 @@ export { addUsage, costOf, defaultPrices, emptyMetrics, priceOf } from "./usage"
 export type { Price, PriceTable, UsageMetrics } from "./usage";
 export { DEFAULT_MODEL, llmConfig, llmEnvironment } from "./llm/config";
 export type { LlmConfig } from "./llm/config";
-export { OpenAIChatModel, OPENAI_DEFAULT_BASE_URL } from "./llm/openai";
+export { OpenAIChatModel, OPENAI_DEFAULT_BASE_URL, sameEndpoint } from "./llm/openai";
 export { SimulatedChatModel, SIMULATED_LABEL, labelsAskedFor, sampleObject, simulatedAnswer } from "./llm/simulated";
 export { ReplayChatModel, ReplayMissError, isReplayMiss } from "./llm/replay";
 export { canonicalJson, requestHash } from "./llm/hash";

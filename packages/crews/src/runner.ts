@@ -6,7 +6,7 @@ import { Crew, type LoadContext, loadAgent } from "./crew";
 import { valueError } from "./errors";
 import { type AfterLlmCallHook, type BeforeLlmCallHook, type LlmHooks, concatHooks, hooksFromFunctions, resolveHooks } from "./hooks";
 import { type LlmConfig, type ModelChoice, llmEnvironment } from "./llm/config";
-import { OpenAIChatModel } from "./llm/openai";
+import { OPENAI_DEFAULT_BASE_URL, OpenAIChatModel, sameEndpoint } from "./llm/openai";
 import { SimulatedChatModel } from "./llm/simulated";
 import type { ChatModel } from "./llm/types";
 import { Redactor } from "./redact";
@@ -61,9 +61,16 @@ export function createCrewRunner(options: CrewRunnerOptions = {}): CrewflowCrewR
 
   const choose = (llm: LlmConfig): ModelChoice => {
     redactor.add(llm.apiKey);
+    const baseURL = llm.baseURL ?? env.baseURL;
+    // The environment's key belongs to the environment's endpoint: an agent that names another
+    // base_url gets no key unless it brings its own (else any flow could send the key anywhere).
+    const keyEndpoint = env.baseURL ?? OPENAI_DEFAULT_BASE_URL;
+    const envKeyFits = sameEndpoint(baseURL ?? OPENAI_DEFAULT_BASE_URL, keyEndpoint);
+    const withheld = llm.apiKey === null && env.apiKey !== null && !envKeyFits;
     const transport = {
-      baseURL: llm.baseURL ?? env.baseURL,
-      apiKey: llm.apiKey ?? env.apiKey,
+      baseURL,
+      apiKey: llm.apiKey ?? (envKeyFits ? env.apiKey : null),
+      ...(withheld ? { withheldKeyOf: keyEndpoint } : {}),
       timeoutMs: llm.timeoutMs ?? options.timeoutMs ?? 120_000,
       maxRetries: llm.maxRetries ?? options.maxRetries ?? 2,
     };

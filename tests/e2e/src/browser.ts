@@ -32,14 +32,20 @@ export interface TrackedPage {
   errors: string[];
 }
 
-export async function launchBrowser(options: { viewport?: { width: number; height: number } } = {}): Promise<Browser> {
+export interface BrowserOptions {
+  viewport?: { width: number; height: number };
+  /** More Chromium switches (e.g. `--host-resolver-rules` to give a made-up host name an address). */
+  args?: readonly string[];
+}
+
+export async function launchBrowser(options: BrowserOptions = {}): Promise<Browser> {
   if (!existsSync(CHROMIUM)) throw new Error(`Chromium not found at ${CHROMIUM}: install Debian's package (apt-get install -y chromium).`);
   const profile = mkdtempSync(join(tmpdir(), "pw-profile-"));
   const context = await chromium
     .launchPersistentContext(profile, {
       executablePath: CHROMIUM,
       headless: true,
-      args: CHROMIUM_ARGS,
+      args: [...CHROMIUM_ARGS, ...(options.args ?? [])],
       viewport: options.viewport ?? { width: 1440, height: 900 },
       acceptDownloads: true,
     })

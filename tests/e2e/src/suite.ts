@@ -3,7 +3,7 @@
 import { basename } from "node:path";
 import type { Page } from "playwright-core";
 import { afterAll, afterEach, beforeAll, expect } from "vitest";
-import { type Browser, type TrackedPage, launchBrowser, saveScreenshot } from "./browser";
+import { type Browser, type BrowserOptions, type TrackedPage, launchBrowser, saveScreenshot } from "./browser";
 import { type Api, type RunningServer, type ServerOptions, startServer } from "./server";
 
 export interface Suite {
@@ -14,7 +14,7 @@ export interface Suite {
 }
 
 /** `options` may be computed when the suite starts (e.g. the URL of a fake model endpoint started first). */
-export function useSuite(file: string, options: ServerOptions | (() => Promise<ServerOptions>) = {}): Suite {
+export function useSuite(file: string, options: ServerOptions | (() => Promise<ServerOptions>) = {}, browserOptions: BrowserOptions = {}): Suite {
   let server: RunningServer | undefined;
   let browser: Browser | undefined;
   let current: TrackedPage | null = null;
@@ -22,7 +22,7 @@ export function useSuite(file: string, options: ServerOptions | (() => Promise<S
 
   beforeAll(async () => {
     server = await startServer(typeof options === "function" ? await options() : options);
-    browser = await launchBrowser();
+    browser = await launchBrowser(browserOptions);
   });
 
   afterEach(async (context) => {

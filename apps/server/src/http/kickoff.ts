@@ -9,7 +9,7 @@ import { type Problem, ProblemsError, badRequest, fromLibraryError } from "../co
 import type { Services } from "../core/services";
 import type { RunView } from "../core/runs";
 import { flowText, id, inputs } from "../api/schemas";
-import { bearer, issueProblems, tokenMatches } from "../api/trpc";
+import { issueProblems } from "../api/trpc";
 
 export const kickoffBody = z.strictObject({ inputs: inputs.optional() }).nullish();
 export const resumeBody = z.strictObject({ feedback: z.string().max(100_000).optional() }).nullish();
@@ -55,14 +55,6 @@ export function registerKickoffApi(app: FastifyInstance, services: Services): vo
   app.addContentTypeParser(["application/yaml", "application/x-yaml", "text/yaml", "text/x-yaml"], { parseAs: "string" }, (_req, body, done) =>
     done(null, body),
   );
-
-  // The bearer token guards every /api route but the health check.
-  app.addHook("onRequest", async (request, reply) => {
-    if (!request.url.startsWith("/api/") || request.url === "/api/health") return;
-    if (tokenMatches(bearer(request.headers.authorization), services.config.token)) return;
-    reply.header("www-authenticate", 'Bearer realm="crewflow"');
-    return reply.code(401).send({ error: "UNAUTHORIZED", message: "A valid bearer token is required (Authorization: Bearer …).", problems: null });
-  });
 
   /** Adds a flow from its YAML (or JSON) text; `?replace=1` saves it as a new version of the flow of that name. */
   app.post("/api/flows", async (request, reply) => {

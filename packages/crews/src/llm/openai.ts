@@ -9,6 +9,24 @@ import type { ChatModel, CompleteOptions, CompleteResult, LlmRequest, LlmRespons
 
 export const OPENAI_DEFAULT_BASE_URL = "https://api.openai.com/v1";
 
+/**
+ * Whether two base URLs name the same endpoint (scheme, host, port, path; a trailing slash ignored).
+ * A key is only sent to the endpoint it was configured for, so a flow cannot steer it elsewhere.
+ */
+export function sameEndpoint(a: string, b: string): boolean {
+  const normal = (text: string): string | null => {
+    try {
+      const url = new URL(text);
+      if (url.username || url.password) return null;
+      return `${url.protocol}//${url.host}${url.pathname.replace(/\/+$/, "")}${url.search}`;
+    } catch {
+      return null;
+    }
+  };
+  const left = normal(a);
+  return left !== null && left === normal(b);
+}
+
 export interface OpenAIModelOptions {
   redactor: Redactor;
   /** Receives the SDK's warnings (already redacted). */
@@ -63,7 +81,10 @@ export class OpenAIChatModel implements ChatModel {
         : fromCompletion(await client.chat.completions.create(body, { signal: options.signal }));
       return { response, attempts, source: endpoint };
     } catch (err) {
-      throw callError(err, endpoint, request.model, attempts, transport.timeoutMs, redactor);
+      const error = callError(err, endpoint, request.model, attempts, transport.timeoutMs, redactor);
+      if (transport.withheldKeyOf && err instanceof APIError && (err.status === 401 || err.status === 403))
+        error.message += ` (no key was sent: the configured OPENAI_API_KEY belongs to ${transport.withheldKeyOf} and is never sent to another base_url; give this agent's llm its own api_key)`;
+      throw error;
     }
   }
 

@@ -83,6 +83,11 @@ export interface Transport {
   /** The agent's `base_url` (else `OPENAI_BASE_URL`, else OpenAI's). */
   baseURL: string | null;
   apiKey: string | null;
+  /**
+   * Set when the environment's key was not sent because the agent points at another endpoint (a key
+   * only ever goes to its own base URL): named in the error if that endpoint refuses the call.
+   */
+  withheldKeyOf?: string;
   timeoutMs: number;
   maxRetries: number;
 }
