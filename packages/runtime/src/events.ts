@@ -42,6 +42,8 @@ export type FlowEvent = EventBase &
     | ({ type: "state_persisted"; stateId: string } & MethodRef)
     | ({ type: "human_feedback_received"; feedback: string; outcome: string | null } & MethodRef)
     | ({ type: "llm_call"; call: JsonValue } & MethodRef)
+    /** One item of an `each` action done: its result and the state after it (what a resume skips). */
+    | ({ type: "each_item_finished"; index: number; result: JsonValue; state: JsonValue } & MethodRef)
     | ({ type: "llm_stream"; delta: string } & MethodRef)
   );
 

@@ -19,4 +19,6 @@ export type { State, StateModel } from "./state/model";
 export { FlowBuilder, and_, defineFlow, or_ } from "./authoring";
 export type { FlowSpec, MethodBody, MethodSpec } from "./authoring";
 export { checkpointFromEvents, pendingPause, traceOf } from "./store/run-store";
+export { ReplayCursor, resumePointFromEvents } from "./engine/resume";
+export type { RecordedExecution, ResumePoint } from "./engine/resume";
 export type { RunRecord, RunStatus, RunStore, TraceEntry } from "./store/run-store";

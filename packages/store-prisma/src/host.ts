@@ -1,7 +1,7 @@
 // Runs a flow definition against the store: a new run, a resume by id (interrupted or paused), a fork
 // from any step's snapshot (optionally patched), CrewAI's checkpoint restore and restore_from_state_id.
 // The CLI and (later) the server drive runs through this, so both record them the same way.
-import { randomBytes } from "node:crypto";
+import { randomBytes, randomUUID } from "node:crypto";
 import type { FlowDefinition } from "@crewflow/definition";
 import {
   type Checkpoint,
@@ -16,7 +16,9 @@ import {
   HumanFeedbackPending,
   checkpointFromEvents,
   errorInfo,
+  type ResumePoint,
   pendingPause,
+  resumePointFromEvents,
   toJson,
 } from "@crewflow/runtime";
 import { storeJournal } from "./journal";
@@ -164,7 +166,15 @@ export async function runFlow(store: PrismaRunStore, host: HostOptions, request:
         if (pause) {
           flow = await Flow.fromPending(pause.flowId, host.definition, continued);
           outcome = await flow.resume(request.feedback ?? "");
+        } else if (replayable(previous.record)) {
+          // Exact resume: the log's finished executions are answered from the log (runtime's resume.ts).
+          const point = await lineagePoint(store, previous.record, previous.events);
+          flow = await Flow.create(host.definition, continued);
+          if (point) outcome = await flow.continueFrom(point, { inputs: request.inputs ?? null });
+          // Nothing started yet: start over with the run's own inputs.
+          else outcome = await flow.kickoff({ inputs: request.inputs ?? (previous.record.inputs as Record<string, unknown> | null) });
         } else {
+          // Runs that began with CrewAI's checkpoint or state restore continue on CrewAI's terms.
           const checkpoint = await resumeCheckpoint(store, previous.record, previous.events);
           flow = checkpoint ? await Flow.fromCheckpoint(checkpoint, host.definition, continued) : await Flow.create(host.definition, continued);
           // Nothing completed yet: start over with the run's own inputs (a checkpoint's state already has them).
@@ -174,11 +184,29 @@ export async function runFlow(store: PrismaRunStore, host: HostOptions, request:
         break;
       }
       case "fork": {
-        const checkpoint = await forkCheckpoint(store, request.runId, request.seq, request.patch);
-        flow = await Flow.fromCheckpoint(checkpoint, host.definition, { ...base, runId: newRunId() }, true); // validates the (patched) state
+        const source = await store.loadRun(request.runId);
+        if (!source) throw new HostError(`no run '${request.runId}'`);
+        if (!replayable(source.record)) {
+          // A run that began from CrewAI's checkpoint or state restore: fork on CrewAI's terms.
+          const checkpoint = await forkCheckpoint(store, request.runId, request.seq, request.patch);
+          flow = await Flow.fromCheckpoint(checkpoint, host.definition, { ...base, runId: newRunId() }, true); // validates the (patched) state
+          runId = flow.runId;
+          await create(flow, { parentRunId: request.runId, parentSeq: request.seq }, "fork", request.patch?.length ? request.patch : null, toJson(request.inputs ?? null));
+          outcome = await flow.kickoff({ inputs: request.inputs ?? null });
+          break;
+        }
+        // The fork is the source run up to that step (answered from its log), then live on the edited state.
+        const point = await lineagePoint(store, source.record, source.events, request.seq);
+        if (!point) throw new HostError(`run ${request.runId} has no state at seq ${request.seq}`);
+        const patched = request.patch?.length ? { ...point, state: applyPatch(point.state, request.patch) } : point;
+        flow = await Flow.create(host.definition, { ...base, runId: newRunId() });
         runId = flow.runId;
+        // Validates the (patched) state before the run exists; a fork gets a state id of its own.
+        const state = flow.stateModelRestore(patched.state);
+        state.id = randomUUID();
+        flow.state = state;
         await create(flow, { parentRunId: request.runId, parentSeq: request.seq }, "fork", request.patch?.length ? request.patch : null, toJson(request.inputs ?? null));
-        outcome = await flow.kickoff({ inputs: request.inputs ?? null });
+        outcome = await flow.continueFrom({ ...patched, state }, { inputs: request.inputs ?? null, resumed: false });
         break;
       }
       case "checkpoint": {
@@ -238,6 +266,33 @@ export async function runFlow(store: PrismaRunStore, host: HostOptions, request:
         .catch(() => undefined);
   }
   return { status, runId: flow?.runId ?? runId, flow, outcome, error: failure };
+}
+
+/** Runs whose whole history is in logs (their own and their fork ancestors'): exact resume applies. */
+function replayable(run: StoredRun): boolean {
+  return run.origin === "new" || run.origin === "replay" || run.origin === "fork" || run.parentRunId === null;
+}
+
+/** Fork chains longer than this are refused rather than followed (a cycle would be a corrupt store). */
+const MAX_LINEAGE_DEPTH = 1_000;
+
+/**
+ * The resume point of a run after `uptoSeq` of its log, including what it inherited: a fork starts
+ * with its source run's executions up to the fork step (recursively), on the source's patched state.
+ */
+async function lineagePoint(store: PrismaRunStore, run: StoredRun, events: readonly FlowEvent[], uptoSeq = Number.POSITIVE_INFINITY, depth = 0): Promise<ResumePoint | null> {
+  let prefix: ResumePoint | undefined;
+  if (run.origin === "fork" && run.parentRunId !== null && run.parentSeq !== null) {
+    if (depth >= MAX_LINEAGE_DEPTH) throw new HostError(`run ${run.runId} descends from more than ${MAX_LINEAGE_DEPTH} forks`);
+    const parent = await store.loadRun(run.parentRunId);
+    if (!parent) throw new HostError(`run ${run.runId} was forked from run ${run.parentRunId}, which no longer exists`);
+    const inherited = await lineagePoint(store, parent.record, parent.events, run.parentSeq, depth + 1);
+    if (inherited) {
+      const state = run.forkPatch?.length ? applyPatch(inherited.state, run.forkPatch) : inherited.state;
+      prefix = { ...inherited, state: run.stateId ? { ...state, id: run.stateId } : state };
+    }
+  }
+  return resumePointFromEvents(events, uptoSeq, prefix);
 }
 
 /**

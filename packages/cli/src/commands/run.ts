@@ -118,7 +118,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
 
   return withStore(values, io, "run", async (store) => {
     const quiet = values.json;
-    const onRunCreated = (runId: string) => !quiet && io.stderr.write(`run ${runId} started\n`);
+    // Printed with --json too (on stderr): a caller whose run is killed needs the id to --resume it.
+    const onRunCreated = (runId: string) => io.stderr.write(`run ${runId} started\n`);
     // Progress prints what is committed: a ✓ line means the step is in the database.
     const onCommitted = (events: readonly FlowEvent[]) => !quiet && events.forEach((event) => progress(event, io));
     const crewsFor = (def: Definition, model?: ReplayChatModel) =>

@@ -132,7 +132,12 @@ async function compileEach(action: Extract<Action, { call: "each" }>, deps: Acti
     }
     if (!Array.isArray(items)) throw valueError("each.in must evaluate to an array");
     const results: unknown[] = [];
-    for (const item of items) {
+    for (const [index, item] of items.entries()) {
+      // Resumed after a crash: items already made durable are not run again.
+      if (ctx.doneItems?.has(index)) {
+        results.push(ctx.doneItems.get(index));
+        continue;
+      }
       // Step outputs are local to one item and shadow flow outputs of the same name (§8.7).
       const local: EachLocals = { item, outputs: {} };
       let last: unknown = null;
@@ -147,12 +152,14 @@ async function compileEach(action: Extract<Action, { call: "each" }>, deps: Acti
           if (typeof passes !== "boolean") throw valueError("if expression must evaluate to a boolean");
           if (!passes) continue;
         }
-        // The step sees the item as its input; everything else is the method's context.
-        const stepContext = Object.create(ctx, { input: { value: item } }) as ActionContext;
+        // The step sees the item as its input; everything else is the method's context (a nested
+        // `each` does not journal its items: only the outermost one's positions are recorded).
+        const stepContext = Object.create(ctx, { input: { value: item }, itemDone: { value: undefined }, doneItems: { value: undefined } }) as ActionContext;
         last = await step.action.body(stepContext, local);
         local.outputs[step.name] = last;
       }
       results.push(last);
+      await ctx.itemDone?.(index, last);
     }
     return results;
   };

@@ -36,6 +36,13 @@ export interface ActionContext {
   record(event: NewFlowEvent): void;
   /** Aborted when the run fails, is cancelled, or a racing sibling won. */
   signal: AbortSignal;
+  /**
+   * `each`: makes item `index` durable (its result and the state after it) before the next item
+   * starts, so a resumed run does not run it again. Absent inside a nested `each`.
+   */
+  itemDone?(index: number, result: unknown): Promise<void>;
+  /** `each` on resume: the results of the items the interrupted execution had made durable. */
+  doneItems?: ReadonlyMap<number, unknown>;
 }
 
 export type ActionBody = (ctx: ActionContext, local?: EachLocals) => Promise<unknown>;

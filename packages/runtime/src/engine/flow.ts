@@ -16,6 +16,7 @@ import { buildStateModel, initialStateModel } from "../state/build";
 import { type CompiledFlow, type CompiledMethod, type RacingGroup, compileFlow, satisfied } from "./compile";
 import { Cancelled, HumanFeedbackPending, namedError } from "./errors";
 import { type FeedbackOptions, runFeedbackStep, finalizeFeedback } from "./feedback";
+import { type RecordedExecution, type ResumePoint, ReplayCursor } from "./resume";
 
 export interface FlowOptions {
   /** The flow file; relative refs and crew paths resolve from its directory. */
@@ -96,7 +97,8 @@ export class Flow {
 
   // Per-kickoff bookkeeping (spec §10 porting notes).
   private completed = new Set<string>();
-  private outputs: { method: string; output: unknown }[] = [];
+  /** Outputs in completion order; `seq` marks one answered from the log on resume (its place there). */
+  private outputs: { method: string; output: unknown; seq?: number }[] = [];
   private latest = new Map<string, unknown>();
   private pending = new Map<string, Set<string>>();
   private firedOr = new Set<string>();
@@ -106,6 +108,8 @@ export class Flow {
   private lastHumanFeedback: HumanFeedbackResult | null = null;
   private pendingContext: PendingFeedbackContext | null = null;
   private resuming = false;
+  /** Crash-resume: executions still to answer from the log (null when not resuming). */
+  private replay: ReplayCursor | null = null;
   private restoredFromCheckpoint = false;
   private seq: number;
   /** How many events of `events` the journal has. */
@@ -329,6 +333,63 @@ export class Flow {
       return this.endWithError(err);
     }
     return this.finish();
+  }
+
+  /**
+   * Crewflow's crash-resume (`resume.ts`): re-drive the run from its starts, answering each execution
+   * the log recorded as finished from the log, and run live from the first one it did not. `inputs`
+   * are merged into the state (a fork's); `resumed` marks the start event as a continuation.
+   */
+  async continueFrom(point: ResumePoint, options: { inputs?: Record<string, unknown> | null; resumed?: boolean } = {}): Promise<KickoffResult> {
+    this.root = newScope();
+    this.state = this.stateModel.restore(structuredClone(point.state));
+    if (options.inputs && Object.keys(options.inputs).length > 0) this.state = this.stateModel.merge(this.state, options.inputs);
+    this.executionSeq = Math.max(this.executionSeq, point.lastExecution);
+    this.replay = new ReplayCursor(point.executions, point.doneItems);
+    this.record({ type: "flow_started", inputs: toJson(options.inputs ?? null), stateId: String(this.state.id ?? ""), ...(options.resumed === false ? {} : { resumed: true }) });
+    try {
+      this.checkMalformed();
+      await Promise.all(this.compiled.entryStarts.map((start) => this.runStart(start, this.root, false)));
+    } catch (err) {
+      return this.endWithError(err);
+    } finally {
+      this.replay = null;
+    }
+    return this.finish();
+  }
+
+  /** `state` checked against this flow's state model (throws on a state that does not fit). */
+  stateModelRestore(state: State): State {
+    return this.stateModel.restore(structuredClone(state));
+  }
+
+  /** A method execution answered from the log: its outputs and bookkeeping, no events, no action. */
+  private replayed(method: CompiledMethod, recorded: RecordedExecution): { result: unknown; execution: number } {
+    if (recorded.feedback)
+      this.pushFeedback({
+        output: recorded.output,
+        feedback: recorded.feedback.feedback,
+        outcome: recorded.feedback.outcome,
+        timestamp: recorded.feedback.at,
+        method_name: method.name,
+        metadata: {},
+      });
+    this.outputs.push({ method: method.name, output: recorded.output, seq: recorded.seq });
+    this.latest.set(method.name, recorded.output);
+    this.executionCounts.set(method.name, (this.executionCounts.get(method.name) ?? 0) + 1);
+    this.completed.add(method.name);
+    // Concurrent branches may replay in another order than they finished: once the log is used up,
+    // its outputs take the order the log gives them (the flow's output is the last one).
+    if (this.replay?.exhausted) this.orderReplayedOutputs();
+    // A router's result recorded as JSON may no longer spell its label (an object with its own str()).
+    const result = method.isRouter && recorded.label !== null && labelOf(recorded.result) !== recorded.label ? recorded.label : recorded.result;
+    return { result, execution: recorded.execution };
+  }
+
+  private orderReplayedOutputs(): void {
+    const replayed = this.outputs.filter((o) => o.seq !== undefined).sort((a, b) => a.seq! - b.seq!);
+    const live = this.outputs.filter((o) => o.seq === undefined);
+    this.outputs = [...replayed, ...live];
   }
 
   private async finish(): Promise<unknown> {
@@ -566,6 +627,10 @@ export class Flow {
     cause: number | null,
   ): Promise<{ result: unknown; execution: number }> {
     if (scope.signal.aborted) throw new Cancelled();
+    const recorded = this.replay?.take(method.name);
+    if (recorded) return this.replayed(method, recorded);
+    // The execution the crash interrupted: the `each` items it had made durable are not run again.
+    const doneItems = this.replay?.takeDoneItems(method.name);
     const action = this.actions.get(method.name)!;
     const execution = ++this.executionSeq;
     const input = isListener && action.takesInput ? arg : undefined;
@@ -579,7 +644,7 @@ export class Flow {
     });
     const started = performance.now();
     try {
-      const raw = await action.body(this.actionContext(method.name, execution, input, scope));
+      const raw = await action.body(this.actionContext(method.name, execution, input, scope, doneItems));
       if (scope.signal.aborted) throw new Cancelled();
       let result = raw;
       const feedback = method.definition.human_feedback;
@@ -626,8 +691,16 @@ export class Flow {
     }
   }
 
-  private actionContext(method: string, execution: number, input: unknown, scope: Scope): ActionContext {
-    return new MethodContext(this, method, execution, input, scope.signal);
+  private actionContext(method: string, execution: number, input: unknown, scope: Scope, doneItems?: ReadonlyMap<number, unknown>): ActionContext {
+    const context = new MethodContext(this, method, execution, input, scope.signal);
+    if (doneItems) context.doneItems = doneItems;
+    return context;
+  }
+
+  /** For `each`: an item's event, committed before the next item starts. */
+  async itemDone(method: string, execution: number, index: number, result: unknown): Promise<void> {
+    this.recordMethod({ type: "each_item_finished", method, execution, index, result: toJson(result), state: toJson(this.state) });
+    await this.commitJournal();
   }
 
   /** `{state, outputs}` as JSON for CEL (and scripts), with an `each` item's locals on top. */
@@ -739,6 +812,10 @@ class MethodContext implements ActionContext {
   }
   record(event: NewFlowEvent): void {
     this.owner.recordFromAction(event);
+  }
+  doneItems?: ReadonlyMap<number, unknown>;
+  itemDone(index: number, result: unknown): Promise<void> {
+    return this.owner.itemDone(this.method, this.execution, index, result);
   }
 }
 

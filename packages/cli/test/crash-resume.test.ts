@@ -1,0 +1,248 @@
+// Crash-resume property test: generated flows (router loops, `or`/`and` joins, `each`) run by the CLI,
+// SIGKILLed at every step boundary (the process kills itself as step N starts) and right after a step's
+// side effect (inside the step, before its commit), then resumed with `--resume` until they end. Each
+// must end exactly as an uninterrupted run does: the same status, output, state and method sequence;
+// every committed step's side effect happens exactly once (only steps under way at the kill may repeat).
+import { readFileSync, writeFileSync } from "node:fs";
+import { join } from "node:path";
+import { describe, expect, it } from "vitest";
+import { type Database, crewflow, postgres, sqlite, tempDir } from "./support/cli";
+
+const dir = tempDir("crewflow-crash-");
+writeFileSync(
+  join(dir, "steps.mjs"),
+  `import { appendFileSync, readFileSync } from "node:fs";
+// Every step start is counted across processes; CRASH_AT / CRASH_AFTER kill the process there.
+function count(file, line) {
+  appendFileSync(file, line + "\\n");
+  return readFileSync(file, "utf8").split("\\n").filter(Boolean).length;
+}
+function begin(name) {
+  const n = count(process.env.STARTS, name);
+  if (String(n) === process.env.CRASH_AT) process.kill(process.pid, "SIGKILL");
+  return n;
+}
+function effect(flow, name, n) {
+  appendFileSync(process.env.EFFECTS, name + "@" + flow.state.n + "@" + process.pid + "\\n");
+  if (String(n) === process.env.CRASH_AFTER) process.kill(process.pid, "SIGKILL");
+}
+const pause = () => new Promise((resolve) => setTimeout(resolve, 2));
+export async function work(flow, name) {
+  const n = begin(name);
+  await pause();
+  flow.state.trail = [...flow.state.trail, name];
+  effect(flow, name, n);
+  return name + ":" + flow.state.trail.length;
+}
+export async function decide(flow) {
+  const n = begin("decide");
+  flow.state.n += 1;
+  effect(flow, "decide", n);
+  return flow.state.n < flow.state.k ? "retry" : "done";
+}
+export async function item(flow, value) {
+  const n = begin("item");
+  await pause();
+  flow.state.trail = [...flow.state.trail, "item:" + value];
+  effect(flow, "item:" + value, n);
+  return value * 2;
+}
+${["init", "step", "left", "right", "both", "either", "fin"].map((m) => `export const ${m} = (flow) => work(flow, "${m}");`).join("\n")}
+`,
+);
+
+/** A small seeded generator (mulberry32), so a failing seed can be rerun. */
+function random(seed: number): () => number {
+  let a = seed >>> 0;
+  return () => {
+    a = (a + 0x6d2b79f5) >>> 0;
+    let t = a;
+    t = Math.imul(t ^ (t >>> 15), t | 1);
+    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
+    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
+  };
+}
+
+/** A flow with a router loop of `k` rounds, optionally a fan-out with `and`/`or` joins and an `each`. */
+function generateFlow(seed: number): { name: string; yaml: string } {
+  const next = random(seed);
+  const k = 1 + Math.floor(next() * 3);
+  const fan = next() < 0.7;
+  const each = next() < 0.6;
+  const conditionalStart = next() < 0.5;
+  const name = `Crash${seed}`;
+  const lines = [`schema: crewai.flow/v1`, `name: ${name}`, `state: {type: dict, default: {n: 0, k: ${k}, trail: [], items: [1, 2, 3]}}`, `methods:`];
+  const code = (fn: string) => `{ref: "./steps.mjs:${fn}"}`;
+  if (conditionalStart) {
+    // CrewAI's loop shape: the step is a start that the router's `retry` starts again.
+    lines.push(`  step: {start: retry, do: ${code("step")}}`);
+  } else {
+    lines.push(`  init: {start: true, do: ${code("init")}}`, `  step: {listen: {or: [init, retry]}, do: ${code("step")}}`);
+  }
+  lines.push(`  decide: {listen: step, router: true, emit: [retry, done], do: ${code("decide")}}`);
+  let last = "done";
+  if (fan) {
+    lines.push(
+      `  left: {listen: done, do: ${code("left")}}`,
+      `  right: {listen: done, do: ${code("right")}}`,
+      `  both: {listen: {and: [left, right]}, do: ${code("both")}}`,
+      `  either: {listen: {or: [left, right]}, do: ${code("either")}}`,
+    );
+    last = "both";
+  }
+  if (each) {
+    lines.push(`  rows: {listen: ${last}, do: {call: each, in: state.items, do: [{name: double, action: {call: code, ref: "./steps.mjs:item"}}]}}`);
+    last = "rows";
+  }
+  lines.push(`  fin: {listen: ${last}, do: ${code("fin")}}`);
+  return { name, yaml: `${lines.join("\n")}\n` };
+}
+
+interface Report {
+  status: string;
+  runId: string;
+  output: unknown;
+  state: Record<string, unknown>;
+  error: { type: string; message: string } | null;
+}
+
+interface LoggedEvent {
+  type: string;
+  method?: string;
+  execution?: number;
+  index?: number;
+  resumed?: boolean;
+}
+
+/**
+ * What the first process did that its log did not keep: its side effects minus those of the steps (and
+ * `each` items) committed before the run was resumed. Only these may happen again.
+ */
+function undurableEffects(events: readonly LoggedEvent[], effects: readonly string[]): string[] {
+  const resumedAt = events.findIndex((e) => e.type === "flow_started" && e.resumed);
+  if (resumedAt < 0) return [];
+  const durable: string[] = [];
+  for (const event of events.slice(0, resumedAt)) {
+    if (event.type === "method_execution_finished" && event.method !== "rows") durable.push(event.method!);
+    if (event.type === "each_item_finished") durable.push(`item:${event.index! + 1}`);
+  }
+  const firstPid = effects[0]?.split("@")[2];
+  const undurable = effects.filter((e) => e.split("@")[2] === firstPid).map((e) => e.split("@")[0]!);
+  for (const name of durable) undurable.splice(undurable.indexOf(name), 1);
+  return undurable;
+}
+
+interface Outcome {
+  report: Report;
+  sequence: string[];
+  undurable: string[];
+  effects: string[];
+  starts: number;
+  crashes: number;
+}
+
+const lines = (file: string): string[] => {
+  try {
+    return readFileSync(file, "utf8").split("\n").filter(Boolean);
+  } catch {
+    return [];
+  }
+};
+
+/** Runs `file` to its end: kills where `crash` says, then `--resume` until the run is no longer interrupted. */
+async function runToEnd(file: string, db: Database, tag: string, crash: Record<string, string> = {}): Promise<Outcome> {
+  const effects = join(dir, `${tag}.effects`);
+  const starts = join(dir, `${tag}.starts`);
+  const env = { ...db.env, EFFECTS: effects, STARTS: starts, ...crash };
+  let result = await crewflow(["run", file, "--json", "--db", db.url], env);
+  let crashes = 0;
+  const runId = /run (\S+) started/.exec(result.stderr)?.[1];
+  while (result.stdout.trim() === "") {
+    // Killed: the process printed no report.
+    crashes += 1;
+    expect(runId, `the run started before the crash (${result.stderr})`).toBeTruthy();
+    expect(crashes, "resumes needed").toBeLessThan(5);
+    result = await crewflow(["run", "--resume", runId!, "--json", "--db", db.url], env);
+  }
+  const report = JSON.parse(result.stdout) as Report;
+  if (runId) expect(report.runId).toBe(runId);
+  // The method sequence of the whole run: its log across every process that worked on it.
+  const shown = await crewflow(["show", report.runId, "--json", "--db", db.url], db.env);
+  const events = (JSON.parse(shown.stdout) as { events: LoggedEvent[] }).events;
+  const sequence = events.filter((e) => e.type.startsWith("method_execution_") && e.type !== "method_execution_started").map((e) => `${e.method}:${e.type.slice(17)}`);
+  const done = lines(effects);
+  // Compared without the process id: the same effects in the same order, whoever made them.
+  return { report, sequence, undurable: undurableEffects(events, done), effects: done.map((e) => e.split("@").slice(0, 2).join("@")), starts: lines(starts).length, crashes };
+}
+
+const comparable = ({ report, sequence }: Outcome) => ({
+  status: report.status,
+  output: report.output,
+  state: { ...report.state, id: null },
+  sequence,
+  error: report.error,
+});
+
+/** Share of crash points that also get a kill inside the step (each kill is ~3 CLI processes). */
+const INSIDE_SHARE = 0.3;
+// Many CLI processes per seed: SQLite gets two generated flows, PostgreSQL one (CI time on 2 cores).
+const TIMEOUT_MS = 600_000;
+
+/** Maps `items` through `work`, at most `limit` at a time, keeping the order. */
+async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) => Promise<R>): Promise<R[]> {
+  const results: R[] = new Array(items.length);
+  let next = 0;
+  const lane = async () => {
+    while (next < items.length) {
+      const index = next++;
+      results[index] = await work(items[index]!);
+    }
+  };
+  await Promise.all(Array.from({ length: Math.min(limit, items.length) }, lane));
+  return results;
+}
+
+function crashSuite(database: () => Database, seeds: readonly number[]) {
+  it.each(seeds)("seed %i: killed at every step start and inside some steps, resumed, ends as an uninterrupted run", async (seed) => {
+    const db = database();
+    const flow = generateFlow(seed);
+    const file = join(dir, `${db.name}-${flow.name}.yaml`);
+    writeFileSync(file, flow.yaml);
+    const reference = await runToEnd(file, db, `${db.name}-${seed}-ref`);
+    expect(reference.report.status, flow.yaml).toBe("completed");
+    expect(reference.crashes).toBe(0);
+    expect(reference.starts).toBeGreaterThan(3);
+
+    // Every step start is a crash point; a few of them (chosen by the seed) also get a kill inside
+    // the step. A few processes at a time: each kill point is its own run with its own side-effect log.
+    const pick = random(seed * 7919);
+    const points = Array.from({ length: reference.starts }, (_, i) => i + 1);
+    const inside = new Set(points.filter(() => pick() < INSIDE_SHARE));
+    const crashes = await pool(points, db.concurrency, async (at) => {
+      // Killed as step `at` starts: everything before it committed, nothing of it happened.
+      const boundary = await runToEnd(file, db, `${db.name}-${seed}-at${at}`, { CRASH_AT: String(at) });
+      expect(comparable(boundary), `${flow.yaml}killed at step start ${at}`).toEqual(comparable(reference));
+      expect(boundary.effects, `side effects, killed at step start ${at}`).toEqual(reference.effects);
+      if (!inside.has(at)) return boundary.crashes;
+
+      // Killed just after step `at`'s side effect, before its commit: the steps under way then (that
+      // one and its concurrent siblings) run again, at most once more each; nothing committed does.
+      const killed = await runToEnd(file, db, `${db.name}-${seed}-after${at}`, { CRASH_AFTER: String(at) });
+      expect(comparable(killed), `${flow.yaml}killed inside step ${at}`).toEqual(comparable(reference));
+      const repeated = [...killed.effects];
+      for (const effect of reference.effects) repeated.splice(repeated.indexOf(effect), 1);
+      const names = repeated.map((effect) => effect.split("@")[0]!);
+      const unexplained = [...names];
+      for (const name of killed.undurable) if (unexplained.includes(name)) unexplained.splice(unexplained.indexOf(name), 1);
+      expect(unexplained, `repeated side effects of committed steps, killed inside step ${at} (undurable: ${killed.undurable.join(", ")})`).toEqual([]);
+      return boundary.crashes + killed.crashes;
+    });
+    const crashed = crashes.reduce((a, b) => a + b, 0);
+    expect(crashed).toBeGreaterThanOrEqual(reference.starts);
+  }, TIMEOUT_MS);
+}
+
+describe("crash-resume of generated flows (CLI)", () => {
+  describe("SQLite", () => crashSuite(sqlite, [1, 2]));
+  describe("PostgreSQL", () => crashSuite(postgres, [3]));
+});
