@@ -73,8 +73,40 @@ export function loadDefinitionText(text: string, options: LoadOptions = {}): Loa
       }),
     );
   }
-  const data: unknown = document.toJS({ maxAliasCount: 1000 });
+  // Aliases are where YAML turns hostile: a few lines can expand to billions of nodes ("billion laughs")
+  // or to a structure that contains itself. Both are refused with a message, never thrown or stored.
+  let data: unknown;
+  try {
+    data = document.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+  } catch (err) {
+    const message = firstLine((err as Error).message);
+    const limit = /alias count/i.test(message) ? ` (at most ${MAX_ALIAS_COUNT} alias expansions are allowed)` : "";
+    return failed([error("", `YAML aliases: ${message}${limit}`)]);
+  }
+  const cycle = cyclePath(data);
+  if (cycle !== null) return failed([error(cycle, "YAML aliases: this node contains itself (a recursive alias); flows must be trees")]);
   return { ...validateDefinition(data, options), data };
+}
+
+/** Alias expansions a document may use (`yaml`'s `maxAliasCount`); real flows use a handful. */
+export const MAX_ALIAS_COUNT = 100;
+
+/** The dotted path of the first node that contains itself, or null for a tree. */
+export function cyclePath(value: unknown): string | null {
+  const onPath = new Set<object>();
+  const walk = (node: unknown, path: string): string | null => {
+    if (node === null || typeof node !== "object") return null;
+    if (onPath.has(node)) return path;
+    onPath.add(node);
+    const entries: [string, unknown][] = Array.isArray(node) ? node.map((v, i) => [`${path}[${i}]`, v]) : Object.entries(node).map(([k, v]) => [path ? `${path}.${k}` : k, v]);
+    for (const [childPath, child] of entries) {
+      const found = walk(child, childPath);
+      if (found !== null) return found;
+    }
+    onPath.delete(node);
+    return null;
+  };
+  return walk(value, "");
 }
 
 /** Validate already-parsed data (a mapping from YAML/JSON or from the editor). */

@@ -460,6 +460,9 @@ export class RunService {
     const loaded = await this.flows.loadVersionId(run.versionId);
     await this.checkRunnable(loaded);
     if (this.remote) {
+      // Workers skip ended runs (a stale job must not revive one): an explicit resume of a failed or
+      // cancelled run makes it interrupted first, so its segment runs; a cancel after this still wins.
+      if (run.status === "failed" || run.status === "cancelled") await this.store.updateRun(run.runId, { status: "interrupted", endedAt: null });
       await this.enqueue({ runId: run.runId, ...(input.feedback !== undefined ? { feedback: input.feedback } : {}) });
       return { runId: run.runId, status: "queued" };
     }

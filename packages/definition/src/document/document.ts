@@ -3,7 +3,7 @@
 // original bytes and an edited one differs only where it was edited.
 import { type Document, parseDocument } from "yaml";
 import type { ParseError } from "jsonc-parser";
-import { type LoadResult, YAML_OPTIONS, loadDefinitionText, validateDefinition } from "../load";
+import { type LoadResult, MAX_ALIAS_COUNT, YAML_OPTIONS, cyclePath, loadDefinitionText, validateDefinition } from "../load";
 import { type JsonNode, detectJsonStyle, parseJson, renderJsonDocument, spliceJson } from "./json";
 import { deepEqual, normalizeValue } from "./values";
 import { detectYamlStyle, renderDocument, rewriteYaml, spliceYaml } from "./yaml";
@@ -77,7 +77,11 @@ function parseText(text: string, format: DocumentFormat): Parsed {
   let syntaxValid = yaml.errors.length === 0;
   if (syntaxValid) {
     try {
-      data = yaml.toJS({ maxAliasCount: 1000 });
+      data = yaml.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
+      if (cyclePath(data) !== null) {
+        data = null;
+        syntaxValid = false;
+      }
     } catch {
       syntaxValid = false;
     }
