@@ -11,6 +11,9 @@ export const methodName: fc.Arbitrary<string> = fc.oneof(
   { weight: 1, arbitrary: fc.constantFrom("constructor", "toString", "hasOwnProperty", "and", "or", "done", "start", "listen") },
 );
 
+/** Words CEL reserves: `outputs.in` does not parse. */
+const CEL_RESERVED = new Set(["as", "break", "const", "continue", "else", "false", "for", "function", "if", "import", "in", "let", "loop", "namespace", "null", "package", "return", "true", "var", "void", "while"]);
+
 /** Router labels and stray labels: any text, including what looks like node ids or handles. */
 export const label: fc.Arbitrary<string> = fc.oneof(
   { weight: 4, arbitrary: fc.stringMatching(/^[a-z][a-z_]{0,6}$/) },
@@ -23,7 +26,8 @@ const withMapping = fc.option(fc.dictionary(fc.constantFrom("q", "n", "topic"), 
 });
 
 function action(names: readonly string[]): fc.Arbitrary<Record<string, unknown>> {
-  const outputsRef = names.map((n) => `outputs.${n}`);
+  // A method named like a CEL reserved word (`in`, `if`…) is legal, but only reachable as `outputs["in"]`.
+  const outputsRef = names.map((n) => (CEL_RESERVED.has(n) ? `outputs["${n}"]` : `outputs.${n}`));
   const expr = fc.constantFrom("state.x", "'lit'", "state.n + 1", "size(state.items) > 0", ...outputsRef);
   const ref = fc.constantFrom("./steps.mjs:f", "m:f", "pkg:Class.method");
   const step = (name: string) =>
