@@ -1,3 +1,5 @@
+import { readFileSync } from "node:fs";
+import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ESLint } from "eslint";
 import { describe, expect, it } from "vitest";
@@ -19,6 +21,15 @@ function layer(name: string): Layer {
   if (!found) throw new Error(`no layer ${name}`);
   return found;
 }
+
+describe("the test pipeline is hermetic", () => {
+  it("passes none of the caller's settings to tasks (a key or endpoint exported in the shell never reaches a test)", () => {
+    const turbo = JSON.parse(readFileSync(join(root, "turbo.json"), "utf8")) as { globalPassThroughEnv?: string[]; globalEnv?: string[]; tasks: Record<string, { env?: string[]; passThroughEnv?: string[] }> };
+    const passed = [...(turbo.globalPassThroughEnv ?? []), ...(turbo.globalEnv ?? []), ...Object.values(turbo.tasks).flatMap((t) => [...(t.env ?? []), ...(t.passThroughEnv ?? [])])];
+    const userSettings = /^(OPENAI_|DATABASE_URL$|HOST$|PORT$|CREWFLOW_(DATA_DIR|TOKEN|WORKSPACE|ALLOW_|EXECUTOR|MAX_RUNS)|CREWAI_|MODEL$|LOG_LEVEL$|REDIS)/;
+    expect(passed.filter((name) => userSettings.test(name))).toEqual([]);
+  });
+});
 
 describe("the repository follows the import rules of docs/architecture.md", () => {
   const scan = scanRepository(root);
