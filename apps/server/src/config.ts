@@ -3,7 +3,7 @@
 // reads the environment variables the README documents.
 import { isIP } from "node:net";
 import { resolve } from "node:path";
-import { defaultDataDir } from "@crewflow/store-prisma";
+import { DEFAULT_LEASE_TTL_MS, defaultDataDir } from "@crewflow/store-prisma";
 
 export interface ServerConfig {
   /** Address to bind (default 127.0.0.1). Any non-loopback address requires `token`. */
@@ -33,6 +33,8 @@ export interface ServerConfig {
    * rebinding (`CREWFLOW_ALLOWED_HOSTS`); `*` allows any.
    */
   allowedHosts: readonly string[];
+  /** How long the server's hold on a run it executes lasts without renewal (`CREWFLOW_LEASE_TTL_MS`). */
+  leaseTtlMs: number;
 }
 
 export class ConfigError extends Error {
@@ -56,6 +58,7 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
     maxConcurrentRuns: partial.maxConcurrentRuns ?? DEFAULT_MAX_CONCURRENT_RUNS,
     executor: partial.executor ?? "in-process",
     allowedHosts: [...(partial.allowedHosts ?? [])],
+    leaseTtlMs: partial.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
   };
   checkConfig(config);
   return config;
@@ -73,6 +76,8 @@ export function checkConfig(config: ServerConfig): void {
     throw new ConfigError(`Invalid CREWFLOW_EXECUTOR ${JSON.stringify(config.executor)}: expected "in-process" or "bullmq".`);
   if (config.executor === "bullmq" && !/^postgres(ql)?:\/\//.test(config.databaseUrl ?? ""))
     throw new ConfigError("CREWFLOW_EXECUTOR=bullmq needs a PostgreSQL DATABASE_URL (postgres://…): SQLite runs execute in the server process.");
+  if (!Number.isInteger(config.leaseTtlMs) || config.leaseTtlMs < 100)
+    throw new ConfigError(`Invalid CREWFLOW_LEASE_TTL_MS ${config.leaseTtlMs}: expected an integer of at least 100 (milliseconds).`);
   if (config.token !== null && config.token.length < 16) throw new ConfigError("CREWFLOW_TOKEN must be at least 16 characters long.");
 }
 
@@ -111,5 +116,6 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     ...(maxText ? { maxConcurrentRuns: /^\d+$/.test(maxText) ? Number(maxText) : Number.NaN } : {}),
     ...(env.CREWFLOW_EXECUTOR ? { executor: env.CREWFLOW_EXECUTOR as ServerConfig["executor"] } : {}),
     allowedHosts: list(env.CREWFLOW_ALLOWED_HOSTS),
+    ...(env.CREWFLOW_LEASE_TTL_MS ? { leaseTtlMs: /^\d+$/.test(env.CREWFLOW_LEASE_TTL_MS) ? Number(env.CREWFLOW_LEASE_TTL_MS) : Number.NaN } : {}),
   });
 }

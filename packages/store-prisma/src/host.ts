@@ -22,6 +22,7 @@ import {
   toJson,
 } from "@crewflow/runtime";
 import { storeJournal } from "./journal";
+import { DEFAULT_LEASE_TTL_MS, describeHolder, leaseHolder } from "./lease";
 import { applyPatch } from "./patch";
 import { type PatchOperation, type PrismaRunStore, type RunOrigin, type StoredRun, sha256 } from "./store";
 
@@ -53,6 +54,13 @@ export interface HostOptions {
    * this call is fenced by it, so once another worker takes the run over nothing more is written.
    */
   lease?: number;
+  /**
+   * Who executes the run, as its lease holder (lease.ts; default `process@host#pid`). Without `lease`,
+   * the host takes the run's lease for it, renews it while running and releases it at the end; a run
+   * another live process holds is refused.
+   */
+  holder?: string;
+  leaseTtlMs?: number;
 }
 
 export interface HostResult {
@@ -80,6 +88,19 @@ export function newRunId(): string {
 
 export class HostError extends Error {
   override name = "ValueError";
+}
+
+/** The run is being executed by another live process: nothing was done. */
+export class RunHeldError extends HostError {
+  constructor(
+    readonly runId: string,
+    readonly holder: string,
+    readonly until: number,
+  ) {
+    super(
+      `run ${runId} is being executed by ${describeHolder(holder)} (its lease runs until ${new Date(until).toISOString()}); wait for it to end or stop that process, then resume`,
+    );
+  }
 }
 
 /** Serves one state id's snapshot from a fixed value (a patched restore_from_state_id). */
@@ -119,12 +140,29 @@ export async function forkCheckpoint(store: PrismaRunStore, runId: string, seq: 
 }
 
 export async function runFlow(store: PrismaRunStore, host: HostOptions, request: RunRequest): Promise<HostResult> {
+  // The run's fencing token: the caller's (a worker), or the lease this call takes once the run exists.
+  let lease = host.lease;
+  let heartbeat: NodeJS.Timeout | undefined;
+  const ttl = host.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const hold = async (id: string): Promise<void> => {
+    if (host.lease !== undefined) return;
+    const claim = await store.claimRun(id, host.holder ?? leaseHolder("process"), ttl);
+    if (!claim) throw new HostError(`no run '${id}' in ${store.url}`);
+    if ("heldBy" in claim) throw new RunHeldError(id, claim.heldBy, claim.until);
+    lease = claim.lease;
+    const held = claim.lease;
+    heartbeat = setInterval(() => {
+      // Taken over (our lease lapsed while this process stalled): stop; our commits are fenced out anyway.
+      void store.renewLease(id, held, ttl).then((still) => !still && flow?.cancel(), () => undefined);
+    }, Math.max(50, Math.floor(ttl / 3)));
+    heartbeat.unref();
+  };
   const base: FlowOptions = {
     ...host.flowOptions,
     ...(host.sourcePath ? { sourcePath: host.sourcePath } : {}),
     persistence: store,
     defaultPersistence: store,
-    journal: storeJournal(store, host.onCommitted, host.lease),
+    journal: storeJournal(store, host.onCommitted, () => lease),
   };
   const hash = sha256(host.text);
   let flow: Flow | null = null;
@@ -149,6 +187,7 @@ export async function runFlow(store: PrismaRunStore, host: HostOptions, request:
       ...fields,
     };
     await store.createRun(record, { definition: host.text, origin, forkPatch: patch, ...(host.replayOf ? { replayOf: host.replayOf } : {}) });
+    await hold(f.runId);
     host.onRunCreated?.(f.runId);
   };
   try {
@@ -160,6 +199,8 @@ export async function runFlow(store: PrismaRunStore, host: HostOptions, request:
           throw new HostError(
             `run ${request.runId} ran version ${previous.record.version} of '${previous.record.flowName}' (sha256 ${previous.record.definitionHash.slice(0, 12)}…); this definition differs (${hash.slice(0, 12)}…)`,
           );
+        // One writer per run: refused while another live process executes it (nothing touched then).
+        await hold(previous.record.runId);
         runId = previous.record.runId;
         const continued: FlowOptions = { ...base, runId, lastSeq: previous.events.at(-1)?.seq ?? 0 };
         const pause = pendingPause(previous.events);
@@ -253,6 +294,7 @@ export async function runFlow(store: PrismaRunStore, host: HostOptions, request:
   } catch (err) {
     failure = err;
   }
+  clearInterval(heartbeat);
   const paused = outcome instanceof HumanFeedbackPending;
   const status: HostResult["status"] = failure ? "failed" : paused ? "paused" : "completed";
   if (flow && runId) {
@@ -262,9 +304,10 @@ export async function runFlow(store: PrismaRunStore, host: HostOptions, request:
     const terminal = last && (last.type === "flow_finished" || last.type === "flow_failed" || last.type === "flow_paused");
     if (!terminal || failure)
       await store
-        .updateRun(runId, { status, endedAt: ended, stateId: String(flow.state.id ?? "") || null, ...(failure ? { error: errorInfo(failure) } : {}) }, host.lease)
+        .updateRun(runId, { status, endedAt: ended, stateId: String(flow.state.id ?? "") || null, ...(failure ? { error: errorInfo(failure) } : {}) }, lease)
         .catch(() => undefined);
   }
+  if (host.lease === undefined && lease !== undefined && runId) await store.releaseLease(runId, lease).catch(() => undefined);
   return { status, runId: flow?.runId ?? runId, flow, outcome, error: failure };
 }
 

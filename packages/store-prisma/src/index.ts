@@ -2,6 +2,8 @@
 // per store, like LangGraph's checkpointers). See README.md in this folder.
 export { PrismaRunStore, sha256 } from "./store";
 export { FencedError } from "./writer";
+export type { LeaseClaim } from "./writer";
+export { DEFAULT_LEASE_TTL_MS, describeHolder, holderIsDead, leaseHolder } from "./lease";
 export type {
   CreateRunOptions,
   FlowVersionRecord,
@@ -20,7 +22,7 @@ export type { Migration } from "./migrate";
 export { DB_FILE, MIGRATIONS, REPO_ROOT, defaultDataDir } from "./paths";
 export { COMMIT_POINTS, storeJournal } from "./journal";
 export type { Journal } from "./journal";
-export { HostError, forkCheckpoint, newRunId, runFlow } from "./host";
+export { HostError, RunHeldError, forkCheckpoint, newRunId, runFlow } from "./host";
 export type { HostOptions, HostResult, RunRequest } from "./host";
 export { PatchError, applyPatch, assignmentsToPatch, parseAssignment, pathSegments, pointer } from "./patch";
 export { DiffError, diffRuns, diffStates, diffSteps } from "./diff";

@@ -12,12 +12,13 @@ export const COMMIT_POINTS: ReadonlySet<FlowEvent["type"]> = new Set(["method_ex
 
 /**
  * `store` as the engine's journal; `onCommitted` sees each batch once it is durable (progress output).
- * With `lease` (a scale-out worker's fencing token) every commit is fenced by it.
+ * With `lease` (the run's fencing token, or a function giving it once the run is held) every commit is
+ * fenced by it.
  */
-export function storeJournal(store: PrismaRunStore, onCommitted?: (events: readonly FlowEvent[]) => void, lease?: number): Journal {
+export function storeJournal(store: PrismaRunStore, onCommitted?: (events: readonly FlowEvent[]) => void, lease?: number | (() => number | undefined)): Journal {
   return {
     async commit(runId, events) {
-      await store.commit(runId, events, lease);
+      await store.commit(runId, events, typeof lease === "function" ? lease() : lease);
       onCommitted?.(events);
     },
   };

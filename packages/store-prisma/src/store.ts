@@ -16,7 +16,8 @@ import {
 } from "@crewflow/runtime";
 import { type Connection, type OpenOptions, type Provider, connect } from "./connect";
 import { type StoredCall, fromRows, recordedCall, toRows } from "./rows";
-import { FencedError, type RunRow, type RunUpdate, type TokenDelta, type WriteOp } from "./writer";
+import { DEFAULT_LEASE_TTL_MS, holderIsDead } from "./lease";
+import { FencedError, type LeaseClaim, type RunRow, type RunUpdate, type TokenDelta, type WriteOp } from "./writer";
 
 /** One `add`/`replace` of RFC 6902, the form a fork's state patch is recorded in. */
 export interface PatchOperation {
@@ -256,6 +257,42 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
    */
   acquireLease(runId: string): Promise<{ lease: number; lastSeq: number } | null> {
     return this.conn.writer.acquire(runId);
+  }
+
+  /**
+   * Takes the run for `holder` (lease.ts): granted when nobody holds it, its lease lapsed, or its holder
+   * is a dead process of this machine; otherwise the answer names the holder. Null: no such run.
+   */
+  async claimRun(runId: string, holder: string, ttlMs = DEFAULT_LEASE_TTL_MS): Promise<LeaseClaim | null> {
+    const now = Date.now();
+    const claim = await this.conn.writer.claim(runId, holder, now + ttlMs, now, holder);
+    if (claim && "heldBy" in claim && holderIsDead(claim.heldBy)) return this.conn.writer.claim(runId, holder, now + ttlMs, now, claim.heldBy);
+    return claim;
+  }
+
+  /** Extends the lease; false when the run was taken over (the holder must stop writing). */
+  renewLease(runId: string, lease: number, ttlMs = DEFAULT_LEASE_TTL_MS): Promise<boolean> {
+    return this.conn.writer.renew(runId, lease, Date.now() + ttlMs);
+  }
+
+  releaseLease(runId: string, lease: number): Promise<void> {
+    return this.conn.writer.release(runId, lease);
+  }
+
+  /** The live holder of a run's lease (not lapsed, not a dead process here), or null. */
+  async heldBy(runId: string): Promise<{ holder: string; until: number } | null> {
+    await this.flush();
+    const row = await this.prisma.run.findUnique({ where: { id: runId }, select: { leaseHolder: true, leaseUntil: true } });
+    if (!row?.leaseHolder || row.leaseUntil === null || row.leaseUntil < Date.now() || holderIsDead(row.leaseHolder)) return null;
+    return { holder: row.leaseHolder, until: row.leaseUntil };
+  }
+
+  /** Runs marked running whose executor is gone: no lease holder, a lapsed lease, or a dead holder here. */
+  async orphanedRuns(): Promise<string[]> {
+    await this.flush();
+    const now = Date.now();
+    const running = await this.prisma.run.findMany({ where: { status: "running" }, select: { id: true, leaseHolder: true, leaseUntil: true } });
+    return running.filter((r) => r.leaseHolder === null || r.leaseUntil === null || r.leaseUntil < now || holderIsDead(r.leaseHolder)).map((r) => r.id);
   }
 
   /**

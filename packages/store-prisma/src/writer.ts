@@ -57,6 +57,8 @@ export type WriteOp =
    */
   | { kind: "fence"; runId: string; lease: number; from?: number; to?: number };
 
+export type LeaseClaim = { lease: number; lastSeq: number } | { heldBy: string; until: number };
+
 /** A write by a worker whose lease was taken over (or whose events are not the next ones): nothing was written. */
 export class FencedError extends Error {
   override name = "FencedError";
@@ -126,6 +128,16 @@ export abstract class GroupCommitWriter {
   protected abstract apply(ops: WriteOp[]): Promise<void> | void;
   /** Takes a run's lease: increments its fencing token and records its last committed seq. */
   abstract acquire(runId: string): Promise<{ lease: number; lastSeq: number } | null>;
+  /**
+   * Takes a run's lease for `holder` until `until` (epoch ms) if nobody holds it, its holder's lease
+   * lapsed before `now`, or it is held by `from` (a takeover from a holder known to be dead); else says
+   * who holds it. Null when there is no such run.
+   */
+  abstract claim(runId: string, holder: string, until: number, now: number, from: string): Promise<LeaseClaim | null>;
+  /** Extends a lease; false when it is no longer the run's lease (taken over). */
+  abstract renew(runId: string, lease: number, until: number): Promise<boolean>;
+  /** Gives a lease up (the run is no longer being executed by its holder). */
+  abstract release(runId: string, lease: number): Promise<void>;
   abstract close(): Promise<void>;
 
   private schedule(): void {
@@ -180,6 +192,10 @@ export class SqliteWriter extends GroupCommitWriter {
   private readonly fenceLease: Database.Statement;
   private readonly leaseOf: Database.Statement;
   private readonly takeLease: Database.Statement;
+  private readonly claimLease: Database.Statement;
+  private readonly holderOf: Database.Statement;
+  private readonly renewLease: Database.Statement;
+  private readonly releaseLease: Database.Statement;
   private readonly updates = new Map<string, Database.Statement>();
   private readonly transaction: Database.Transaction<(ops: WriteOp[]) => void>;
 
@@ -208,6 +224,12 @@ export class SqliteWriter extends GroupCommitWriter {
     this.takeLease = db.prepare(
       `UPDATE runs SET lease = lease + 1, last_seq = (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = ?) WHERE id = ? RETURNING lease, last_seq`,
     );
+    this.claimLease = db.prepare(
+      `UPDATE runs SET lease = lease + 1, lease_holder = ?, lease_until = ?, last_seq = (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = ?) WHERE id = ? AND (lease_holder IS NULL OR lease_until IS NULL OR lease_until < ? OR lease_holder = ?) RETURNING lease, last_seq`,
+    );
+    this.holderOf = db.prepare(`SELECT lease_holder, lease_until FROM runs WHERE id = ?`);
+    this.renewLease = db.prepare(`UPDATE runs SET lease_until = ? WHERE id = ? AND lease = ?`);
+    this.releaseLease = db.prepare(`UPDATE runs SET lease_holder = NULL, lease_until = NULL WHERE id = ? AND lease = ?`);
     this.transaction = db.transaction((ops: WriteOp[]) => {
       for (const op of ops) this.run(op);
     });
@@ -283,6 +305,24 @@ export class SqliteWriter extends GroupCommitWriter {
     await this.drain(); // this process's writes first: the lease records their last seq
     const row = this.takeLease.get(runId, runId) as { lease: number; last_seq: number } | undefined;
     return row ? { lease: row.lease, lastSeq: row.last_seq } : null;
+  }
+
+  async claim(runId: string, holder: string, until: number, now: number, from: string): Promise<LeaseClaim | null> {
+    await this.drain();
+    const row = this.claimLease.get(holder, until, runId, runId, now, from) as { lease: number; last_seq: number } | undefined;
+    if (row) return { lease: row.lease, lastSeq: row.last_seq };
+    const held = this.holderOf.get(runId) as { lease_holder: string | null; lease_until: number | null } | undefined;
+    return held ? { heldBy: held.lease_holder ?? "", until: held.lease_until ?? 0 } : null;
+  }
+
+  async renew(runId: string, lease: number, until: number): Promise<boolean> {
+    await this.drain();
+    return this.renewLease.run(until, runId, lease).changes === 1;
+  }
+
+  async release(runId: string, lease: number): Promise<void> {
+    await this.drain();
+    this.releaseLease.run(runId, lease);
   }
 
   async close(): Promise<void> {
@@ -397,6 +437,11 @@ const PG = {
   fenceLease: `UPDATE runs SET lease = lease WHERE id = $1 AND lease = $2`,
   leaseOf: `SELECT lease, last_seq FROM runs WHERE id = $1`,
   takeLease: `UPDATE runs SET lease = lease + 1, last_seq = (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = $1) WHERE id = $1 RETURNING lease, last_seq`,
+  claimLease: `UPDATE runs SET lease = lease + 1, lease_holder = $2, lease_until = $3, last_seq = (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = $1)
+    WHERE id = $1 AND (lease_holder IS NULL OR lease_until IS NULL OR lease_until < $4 OR lease_holder = $5) RETURNING lease, last_seq`,
+  holderOf: `SELECT lease_holder, lease_until FROM runs WHERE id = $1`,
+  renewLease: `UPDATE runs SET lease_until = $1 WHERE id = $2 AND lease = $3`,
+  releaseLease: `UPDATE runs SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease = $2`,
 } as const;
 
 /** Column arrays for an unnest() insert. */
@@ -420,6 +465,24 @@ export class PgWriter extends GroupCommitWriter {
     await this.drain();
     const { rows } = await this.pool.query<{ lease: number; last_seq: number }>(PG.takeLease, [runId]);
     return rows[0] ? { lease: rows[0].lease, lastSeq: rows[0].last_seq } : null;
+  }
+
+  async claim(runId: string, holder: string, until: number, now: number, from: string): Promise<LeaseClaim | null> {
+    await this.drain();
+    const { rows } = await this.pool.query<{ lease: number; last_seq: number }>(PG.claimLease, [runId, holder, until, now, from]);
+    if (rows[0]) return { lease: rows[0].lease, lastSeq: rows[0].last_seq };
+    const held = await this.pool.query<{ lease_holder: string | null; lease_until: number | null }>(PG.holderOf, [runId]);
+    return held.rows[0] ? { heldBy: held.rows[0].lease_holder ?? "", until: Number(held.rows[0].lease_until ?? 0) } : null;
+  }
+
+  async renew(runId: string, lease: number, until: number): Promise<boolean> {
+    await this.drain();
+    return ((await this.pool.query(PG.renewLease, [until, runId, lease])).rowCount ?? 0) === 1;
+  }
+
+  async release(runId: string, lease: number): Promise<void> {
+    await this.drain();
+    await this.pool.query(PG.releaseLease, [runId, lease]);
   }
 
   protected async apply(ops: WriteOp[]): Promise<void> {

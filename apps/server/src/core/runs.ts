@@ -26,7 +26,10 @@ import {
   type ReplayReport,
   type RunRequest,
   type StepView,
+  DEFAULT_LEASE_TTL_MS,
   assignmentsToPatch,
+  describeHolder,
+  leaseHolder,
   newRunId,
   sha256,
   diffRuns,
@@ -150,9 +153,32 @@ export class RunService {
     private readonly log: Log,
     /** Scale-out: runs execute on `crewflow worker` processes through BullMQ (replays stay in this process). */
     private readonly remote: BullmqExecutor | null = null,
+    /** How long this server's hold on a run lasts without renewal (lease.ts in store-prisma). */
+    private readonly leaseTtlMs = DEFAULT_LEASE_TTL_MS,
   ) {
     // A virtual flow file in the workspace: relative refs and crew paths resolve from the workspace.
     this.sourcePath = join(policy.workspace, "flow.yaml");
+  }
+
+  /** This server as the holder of the runs it executes. */
+  private readonly holder = leaseHolder("server");
+  private recovery: NodeJS.Timeout | undefined;
+
+  /**
+   * Recovers orphaned runs now and then every lease period: a run whose process died while this server
+   * was up (a CLI, another server) becomes interrupted once its lease lapses.
+   */
+  startRecovery(): Promise<string[]> {
+    if (!this.remote && !this.recovery) {
+      this.recovery = setInterval(() => void this.recoverInterrupted().catch((err: unknown) => this.log.error({ err }, "recovering runs failed")), this.leaseTtlMs);
+      this.recovery.unref();
+    }
+    return this.recoverInterrupted();
+  }
+
+  stopRecovery(): void {
+    clearInterval(this.recovery);
+    this.recovery = undefined;
   }
 
   // ---- checks before a run ----------------------------------------------------------------------
@@ -246,6 +272,8 @@ export class RunService {
       },
       onRunCreated: created,
       onCommitted: this.committed(published, signal),
+      holder: this.holder,
+      leaseTtlMs: this.leaseTtlMs,
     };
   }
 
@@ -456,6 +484,8 @@ export class RunService {
     if (this.jobState(run.runId)) throw conflict(`Run ${run.runId} is already ${this.jobState(run.runId)}.`);
     if (run.status === "completed") throw conflict(`Run ${run.runId} has completed; fork it to run it again from a step.`);
     if (run.status === "running") throw conflict(`Run ${run.runId} is running.`);
+    const held = await this.store.heldBy(run.runId);
+    if (held) throw conflict(`Run ${run.runId} is being executed by ${describeHolder(held.holder)}; resume it once that process has stopped.`);
     if (input.feedback !== undefined && run.status !== "paused") throw conflict(`Run ${run.runId} is ${run.status}, not waiting for feedback.`);
     const loaded = await this.flows.loadVersionId(run.versionId);
     await this.checkRunnable(loaded);
@@ -574,13 +604,14 @@ export class RunService {
     // Workers own running runs (their reconciler resubmits orphans): an API server restart changes nothing.
     if (this.remote) return [];
     await this.store.flush();
-    const stale = await this.store.prisma.run.findMany({ where: { status: "running" }, select: { id: true } });
-    for (const { id } of stale) {
-      if (this.jobState(id)) continue;
+    // Only runs whose executor is gone: a run another live process holds (a CLI, a second server on the
+    // same data directory) is left alone.
+    const stale = (await this.store.orphanedRuns()).filter((id) => !this.jobState(id));
+    for (const id of stale) {
       await this.store.updateRun(id, { status: "interrupted" });
-      this.log.warn({ runId: id }, "run was running when the server stopped; marked interrupted (resume it to continue)");
+      this.log.warn({ runId: id }, "run was running when its process stopped; marked interrupted (resume it to continue)");
     }
-    return stale.map((r) => r.id);
+    return stale;
   }
 
   // ---- reads ------------------------------------------------------------------------------------

@@ -44,8 +44,8 @@ export async function createServices(config: ServerConfig, log: Log, options: Se
       throw err;
     }
   }
-  const runs = new RunService(store, flows, bus, executor, policy, log, remote);
-  await runs.recoverInterrupted();
+  const runs = new RunService(store, flows, bus, executor, policy, log, remote, config.leaseTtlMs);
+  await runs.startRecovery();
   return {
     config,
     store,
@@ -55,6 +55,7 @@ export async function createServices(config: ServerConfig, log: Log, options: Se
     bus,
     remote,
     async close() {
+      runs.stopRecovery();
       await executor.close();
       await remote?.close();
       if (!options.store) await store.close();

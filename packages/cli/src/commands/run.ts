@@ -15,6 +15,7 @@ import {
   type RunRequest,
   assignmentsToPatch,
   forkCheckpoint,
+  leaseHolder,
   parseAssignment,
   replayRun,
   runFlow,
@@ -162,7 +163,8 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
         const def = file ?? (await storedVersion(store, values.resume!));
         const request = await requestOf(store, values, inputs);
         const options: FlowOptions = { modulePaths, crews: crewsFor(def) };
-        const result = await runFlow(store, { ...def, flowOptions: options, onRunCreated, onCommitted }, request);
+        // This process holds the run while it executes: a second one (a server, another CLI) is refused.
+        const result = await runFlow(store, { ...def, flowOptions: options, onRunCreated, onCommitted, holder: leaseHolder("cli") }, request);
         report = reportOf(result);
       }
     } catch (err) {

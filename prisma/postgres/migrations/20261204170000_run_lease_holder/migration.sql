@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "runs" ADD COLUMN     "lease_holder" TEXT,
+ADD COLUMN     "lease_until" DOUBLE PRECISION;

@@ -1,0 +1,3 @@
+-- AlterTable
+ALTER TABLE "runs" ADD COLUMN "lease_holder" TEXT;
+ALTER TABLE "runs" ADD COLUMN "lease_until" REAL;
