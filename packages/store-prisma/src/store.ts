@@ -118,6 +118,62 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string }).code === "P2002" || /Unique constraint/i.test((err as Error).message ?? "");
 }
 
+export interface FlowVersionInfo {
+  id: string;
+  number: number;
+  hash: string;
+  createdAt: string;
+}
+
+/** A flow as the catalog keeps it. */
+export interface FlowRecord {
+  id: string;
+  name: string;
+  createdAt: string;
+  headVersionId: string | null;
+  deletedAt: string | null;
+  revision: number;
+  /** In version order. */
+  versions: FlowVersionInfo[];
+}
+
+const FLOW_SELECT = {
+  id: true,
+  name: true,
+  createdAt: true,
+  headVersionId: true,
+  deletedAt: true,
+  revision: true,
+  versions: { select: { id: true, number: true, hash: true, createdAt: true }, orderBy: { number: "asc" } },
+} as const;
+
+const versionInfo = (v: { id: string; number: number; hash: string; createdAt: Date }): FlowVersionInfo => ({
+  id: v.id,
+  number: v.number,
+  hash: v.hash,
+  createdAt: v.createdAt.toISOString(),
+});
+
+function flowRecord(row: {
+  id: string;
+  name: string;
+  createdAt: Date;
+  headVersionId: string | null;
+  deletedAt: Date | null;
+  revision: number;
+  versions: { id: string; number: number; hash: string; createdAt: Date }[];
+}): FlowRecord {
+  return {
+    id: row.id,
+    name: row.name,
+    createdAt: row.createdAt.toISOString(),
+    headVersionId: row.headVersionId,
+    deletedAt: row.deletedAt ? row.deletedAt.toISOString() : null,
+    revision: row.revision,
+    versions: row.versions.map(versionInfo),
+  };
+}
+
 export class PrismaRunStore implements RunStore, FlowPersistence {
   readonly persistenceType = "PrismaRunStore";
   private readonly versions = new Map<string, FlowVersionRef>();
@@ -191,6 +247,8 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
         } else if (version.definition === null && input.definition != null)
           // Recorded earlier from a bare hash: the text that hashes to it is the same text.
           await prisma.flowVersion.update({ where: { id: version.id }, data: { definition: input.definition } });
+        // A flow's first version is its head (later heads change only through saveFlowHead).
+        if (flow.headVersionId === null) await prisma.flow.updateMany({ where: { id: flow.id, headVersionId: null }, data: { headVersionId: version.id } });
         const ref = { flowId: flow.id, versionId: version.id, number: version.number, hash };
         this.versions.set(key, ref);
         return ref;
@@ -200,6 +258,57 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
         throw err;
       }
     }
+  }
+
+  // ---- the flow catalog (flows, versions, head, deleted) ---------------------------------------------
+
+  /** Every flow with its versions, by name. */
+  async listFlows(): Promise<FlowRecord[]> {
+    await this.flush();
+    const rows = await this.prisma.flow.findMany({ select: FLOW_SELECT, orderBy: { name: "asc" } });
+    return rows.map(flowRecord);
+  }
+
+  /** A flow by id, or by name. */
+  async findFlow(idOrName: string): Promise<FlowRecord | null> {
+    await this.flush();
+    const row =
+      (await this.prisma.flow.findUnique({ where: { id: idOrName }, select: FLOW_SELECT })) ??
+      (await this.prisma.flow.findUnique({ where: { name: idOrName }, select: FLOW_SELECT }));
+    return row ? flowRecord(row) : null;
+  }
+
+  /** A new flow named `name` with `text` as its first version (and head); null if the name is taken. */
+  async createFlow(name: string, text: string): Promise<FlowVersionRef | null> {
+    try {
+      await this.prisma.flow.create({ data: { id: randomUUID(), name } });
+    } catch (err) {
+      if (isUniqueViolation(err)) return null;
+      throw err;
+    }
+    return this.registerVersion({ name, definition: text });
+  }
+
+  /**
+   * Makes `versionId` the flow's head (and the flow not deleted) if the flow is still at `revision`:
+   * compare-and-swap in the database, so of any number of processes saving from one revision exactly
+   * one succeeds. False: another change came first.
+   */
+  async saveFlowHead(flowId: string, versionId: string, revision: number): Promise<boolean> {
+    const { count } = await this.prisma.flow.updateMany({ where: { id: flowId, revision }, data: { headVersionId: versionId, deletedAt: null, revision: revision + 1 } });
+    return count === 1;
+  }
+
+  /** Soft-deletes or restores a flow if it is still at `revision` (false: another change came first). */
+  async setFlowDeleted(flowId: string, deleted: boolean, revision: number): Promise<boolean> {
+    const { count } = await this.prisma.flow.updateMany({ where: { id: flowId, revision }, data: { deletedAt: deleted ? new Date() : null, revision: revision + 1 } });
+    return count === 1;
+  }
+
+  /** A version's text, by number. */
+  async flowVersionText(flowId: string, number: number): Promise<{ version: FlowVersionInfo; text: string | null } | null> {
+    const row = await this.prisma.flowVersion.findUnique({ where: { flowId_number: { flowId, number } } });
+    return row ? { version: versionInfo(row), text: row.definition } : null;
   }
 
   async getVersion(versionId: string): Promise<FlowVersionRecord | null> {

@@ -219,8 +219,10 @@ export class FlowService {
             ? `A deleted flow named '${definition.name}' exists (id ${existing.id}); restore it or choose another name.`
             : `A flow named '${definition.name}' exists already (id ${existing.id}).`,
         );
-      const { flowId } = await this.catalog.commit(definition.name, text);
-      return { flow: await this.fresh(flowId), warnings };
+      // Another process may create the same name meanwhile: the database decides (unique name).
+      const created = await this.catalog.create(definition.name, text);
+      if (!created) throw conflict(`A flow named '${definition.name}' exists already.`);
+      return { flow: await this.fresh(created.flowId), warnings };
     });
   }
 
@@ -241,8 +243,11 @@ export class FlowService {
         throw badRequest(`A save cannot rename flow '${flow.name}' to '${definition.name}'; create a new flow instead.`, [
           { path: "name", message: `expected '${flow.name}'` },
         ]);
-      const { version } = await this.catalog.commit(flow.name, input.text);
-      return { flow: await this.fresh(flow.id), version, changed: version.id !== flow.head.id, warnings };
+      // Compare-and-swap at the database: a save by another process since we read the flow wins.
+      const committed = await this.catalog.commit(flow, input.text);
+      if (!committed)
+        throw conflict(`Flow '${flow.name}' was changed by another save while this one was based on version ${input.baseVersion}. Reload it and apply the change again.`);
+      return { flow: await this.fresh(flow.id), version: committed.version, changed: committed.version.id !== flow.head.id, warnings };
     });
   }
 
@@ -255,7 +260,7 @@ export class FlowService {
       const created = await this.create({ text: input.yaml });
       return { flow: created.flow, created: true, warnings };
     }
-    if (existing.deleted) await this.catalog.setDeleted(existing, false);
+    if (existing.deleted && !(await this.catalog.setDeleted(existing, false))) throw conflict(`Flow '${existing.name}' changed while it was being imported; try again.`);
     const saved = await this.save({ flowId: existing.id, baseVersion: existing.head.number, text: input.yaml });
     return { flow: saved.flow, created: false, warnings };
   }
@@ -280,7 +285,8 @@ export class FlowService {
     const flow = await this.require(flowId);
     return this.locks.run(`name:${flow.name}`, async () => {
       const current = await this.fresh(flowId);
-      if (current.deleted !== deleted) await this.catalog.setDeleted(current, deleted);
+      if (current.deleted !== deleted && !(await this.catalog.setDeleted(current, deleted)))
+        throw conflict(`Flow '${current.name}' was changed by another request meanwhile; reload it and try again.`);
       return this.fresh(flowId);
     });
   }
