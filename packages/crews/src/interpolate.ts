@@ -49,10 +49,26 @@ export function interpolateOnly(text: string | null | undefined, inputs: Readonl
   const names = [...text.matchAll(PLACEHOLDER)].map((match) => match[1]!);
   const missing = names.find((name) => !Object.hasOwn(inputs, name));
   if (missing !== undefined) throw namedError("KeyError", `Template variable '${missing}' not found in inputs dictionary`);
-  let out = text;
-  for (const name of names) out = out.split(`{${name}}`).join(pyStr(inputs[name]));
+  // One pass: a value that itself contains `{name}` is not expanded again (CrewAI replaces name by name,
+  // so an input holding its own placeholder doubles the text per occurrence: 63 MB from 20 of them).
+  let size = 0;
+  const out = text.replace(PLACEHOLDER, (_match, name: string) => {
+    const value = pyStr(inputs[name]);
+    size += value.length;
+    if (size > MAX_INTERPOLATED_CHARS)
+      throw valueError(`The text after filling in its inputs is over ${MAX_INTERPOLATED_CHARS.toLocaleString("en")} characters (CREWFLOW_MAX_PROMPT_CHARS); shorten the inputs or raise the limit`);
+    return value;
+  });
+  if (out.length > MAX_INTERPOLATED_CHARS)
+    throw valueError(`The text after filling in its inputs is ${out.length.toLocaleString("en")} characters, over ${MAX_INTERPOLATED_CHARS.toLocaleString("en")} (CREWFLOW_MAX_PROMPT_CHARS); shorten the inputs or raise the limit`);
   return out;
 }
+
+/** The longest text (a task description, an agent's goal…) interpolation may produce. */
+export const MAX_INTERPOLATED_CHARS = (() => {
+  const configured = Number(process.env.CREWFLOW_MAX_PROMPT_CHARS);
+  return Number.isInteger(configured) && configured > 0 ? configured : 1_000_000;
+})();
 
 /** Python's `str(KeyError(msg))` is the message's repr; CrewAI embeds that form in some messages. */
 export function pyErrorStr(err: Error): string {

@@ -83,3 +83,16 @@ describe("interpolation errors (CrewAI's messages)", () => {
     expect([first.tasks_output[0]!.description, second.tasks_output[0]!.description]).toEqual(["Research AI for devs", "Research ML for ops"]);
   });
 });
+
+describe("interpolation is one pass and bounded", () => {
+  it("does not expand a placeholder that an input value contains", () => {
+    const text = Array.from({ length: 20 }, () => "{a}").join(" ");
+    const out = interpolateOnly(text, { a: "{a}{a}" });
+    expect(out).toBe(Array.from({ length: 20 }, () => "{a}{a}").join(" "));
+  });
+
+  it("refuses a text that grows past the limit, naming the setting", () => {
+    const big = "x".repeat(600_000);
+    expect(() => interpolateOnly("{a} {a}", { a: big })).toThrow(/CREWFLOW_MAX_PROMPT_CHARS/);
+  });
+});
