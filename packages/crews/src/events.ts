@@ -111,6 +111,10 @@ export class EventSink {
     this.ctx.record({ type: "llm_call", method: this.ctx.method, execution: this.ctx.execution, call: this.redactor.json(toJson(event)) });
   }
 
+  waiting(seconds: number, endpoint: string | null): void {
+    this.ctx.record({ type: "llm_waiting", method: this.ctx.method, execution: this.ctx.execution, seconds, endpoint: endpoint === null ? null : this.redactor.text(endpoint) });
+  }
+
   delta(text: string): void {
     this.ctx.record({ type: "llm_stream", method: this.ctx.method, execution: this.ctx.execution, delta: this.redactor.text(text) });
   }

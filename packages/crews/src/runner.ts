@@ -37,6 +37,11 @@ export interface CrewRunnerOptions {
   timeoutMs?: number;
   /** Retries on 408/409/429/5xx and connection errors (with backoff). Default 2. */
   maxRetries?: number;
+  /**
+   * The whole call's deadline, retries included, unless an agent's `llm.deadline` (seconds) says
+   * otherwise. Default CREWFLOW_LLM_DEADLINE_MS, else 180 s.
+   */
+  deadlineMs?: number;
   /** Re-asks when a structured answer does not fit its schema. Default 3. */
   structuredRetries?: number;
   prices?: PriceTable;
@@ -47,6 +52,13 @@ export interface CrewRunnerOptions {
 export interface CrewflowCrewRunner extends CrewRunner {
   /** Which model answers an agent with no `base_url`: `openai`, `simulated`, or the injected model's provider. */
   readonly defaultProvider: string;
+}
+
+const DEFAULT_DEADLINE_MS = 180_000;
+
+function envDeadline(env: NodeJS.ProcessEnv): number | null {
+  const value = Number(env.CREWFLOW_LLM_DEADLINE_MS);
+  return Number.isInteger(value) && value > 0 ? value : null;
 }
 
 export function createCrewRunner(options: CrewRunnerOptions = {}): CrewflowCrewRunner {
@@ -73,6 +85,7 @@ export function createCrewRunner(options: CrewRunnerOptions = {}): CrewflowCrewR
       ...(withheld ? { withheldKeyOf: keyEndpoint } : {}),
       timeoutMs: llm.timeoutMs ?? options.timeoutMs ?? 120_000,
       maxRetries: llm.maxRetries ?? options.maxRetries ?? 2,
+      deadlineMs: llm.deadlineMs ?? options.deadlineMs ?? envDeadline(options.env ?? process.env) ?? DEFAULT_DEADLINE_MS,
     };
     if (options.model) return { model: options.model, transport };
     if (transport.baseURL || transport.apiKey) return { model: openai, transport };

@@ -47,6 +47,9 @@ export interface CallResult {
   simulated: boolean;
 }
 
+/** How often a call that is still waiting records an `llm_waiting` event. */
+const WAIT_NOTICE_MS = 5_000;
+
 export class Session {
   readonly sink: EventSink;
 
@@ -98,6 +101,10 @@ export class Session {
       throw valueError("LLM call blocked by before_llm_call hook");
     }
     const started = performance.now();
+    // A slow or hung endpoint shows as progress in the log ("waiting for the model… 30 s"), not silence.
+    const notice = Math.min(WAIT_NOTICE_MS, Math.max(250, Math.floor(choice.transport.deadlineMs / 4)));
+    const waiting = setInterval(() => this.sink.waiting(Math.round((performance.now() - started) / 100) / 10, choice.transport.baseURL), notice);
+    waiting.unref();
     let result;
     try {
       result = await choice.model.complete(request, {
@@ -111,6 +118,8 @@ export class Session {
       const safe = this.runtime.redactor.error(err);
       this.sink.emit({ ...base, source: choice.transport.baseURL, response: null, usage: zero(), cost_usd: null, latency_ms: performance.now() - started, attempts: 0, error: errorInfo(safe) });
       throw safe;
+    } finally {
+      clearInterval(waiting);
     }
     const { response } = result;
     // The simulated model is free whatever model name the agent asked for.

@@ -203,6 +203,27 @@ describe("LLM calls over the openai SDK", () => {
     expect(error.message).toBe(`LLM call to ${fake.url} failed (model gpt-4.1-mini, 1 attempt): Request timed out. (timeout 300 ms)`);
   });
 
+  it("one deadline bounds the whole call, retries included, and the wait shows in the log meanwhile", async () => {
+    fake.reply({ hang: true }, { hang: true }, { hang: true }, { hang: true });
+    const ctx = contextFor();
+    // Per attempt 60 s and 3 retries would wait minutes; the 1.2 s deadline ends it in the first attempt.
+    const error = await rejection(runnerFor(fake, { timeoutMs: 60_000, maxRetries: 3, deadlineMs: 1_200 }).runAgent({ agent: agent("A"), input: "x" }, ctx));
+    expect(error.name).toBe("TimeoutError");
+    expect(error.message).toBe(
+      `LLM call to ${fake.url} got no answer within its deadline of 1 s (model gpt-4.1-mini, 1 attempt); raise CREWFLOW_LLM_DEADLINE_MS or the agent's llm.deadline (seconds) if the model is just slow`,
+    );
+    expect(fake.count).toBe(1);
+    const waits = ctx.events.filter((e) => e.type === "llm_waiting");
+    expect(waits.length).toBeGreaterThanOrEqual(1);
+    expect(waits[0]).toMatchObject({ type: "llm_waiting", endpoint: fake.url });
+  });
+
+  it("an agent's llm.deadline (seconds) overrides the runner's", async () => {
+    fake.reply({ hang: true });
+    const error = await rejection(runnerFor(fake, { deadlineMs: 60_000 }).runAgent({ agent: agent("A", { llm: { model: "m", deadline: 0.5 } }), input: "x" }, contextFor()));
+    expect(error.message).toContain("got no answer within its deadline of 1 s (model m, 1 attempt)");
+  });
+
   it("a stream that stalls after its headers is cut off after the timeout", async () => {
     fake.reply({ content: "never sent", stall: true });
     const error = await rejection(runnerFor(fake, { timeoutMs: 300, maxRetries: 0, stream: true }).runAgent({ agent: agent("A"), input: "x" }, contextFor()));

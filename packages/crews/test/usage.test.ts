@@ -70,13 +70,14 @@ describe("llm settings", () => {
     expect(llmEnvironment({}).defaultModel).toBe("gpt-4.1-mini");
     expect(llmConfig(null, env, "a").model).toBe("gpt-4o");
     expect(llmConfig("openai/o4-mini", env, "a").model).toBe("o4-mini");
-    expect(llmConfig({ model: "m", base_url: "http://h/v1", temperature: 0, seed: 7, timeout: 5, max_retries: 0, stream: true, unknown: 1 }, env, "a")).toEqual({
+    expect(llmConfig({ model: "m", base_url: "http://h/v1", temperature: 0, seed: 7, timeout: 5, max_retries: 0, deadline: 30, stream: true, unknown: 1 }, env, "a")).toEqual({
       model: "m",
       baseURL: "http://h/v1",
       apiKey: null,
       params: { temperature: 0, seed: 7 },
       timeoutMs: 5000,
       maxRetries: 0,
+      deadlineMs: 30_000,
       stream: true,
     });
   });

@@ -45,6 +45,8 @@ export type FlowEvent = EventBase &
     /** One item of an `each` action done: its result and the state after it (what a resume skips). */
     | ({ type: "each_item_finished"; index: number; result: JsonValue; state: JsonValue } & MethodRef)
     | ({ type: "llm_stream"; delta: string } & MethodRef)
+    /** A model call still waiting for its answer after `seconds` (recorded every few seconds while it waits). */
+    | ({ type: "llm_waiting"; seconds: number; endpoint: string | null } & MethodRef)
   );
 
 export type FlowEventType = FlowEvent["type"];

@@ -21,6 +21,8 @@ export interface LlmConfig {
   /** `timeout` (seconds, as in CrewAI) in ms. */
   timeoutMs: number | null;
   maxRetries: number | null;
+  /** `deadline` (seconds, Crewflow's): the whole call, retries included. */
+  deadlineMs: number | null;
   stream: boolean | null;
 }
 
@@ -60,7 +62,7 @@ export function llmEnvironment(env: NodeJS.ProcessEnv): LlmEnvironment {
 const modelName = (name: string): string => (name.startsWith("openai/") ? name.slice("openai/".length) : name);
 
 export function llmConfig(definition: unknown, env: LlmEnvironment, where: string): LlmConfig {
-  const config: LlmConfig = { model: env.defaultModel, baseURL: null, apiKey: null, params: {}, timeoutMs: null, maxRetries: null, stream: null };
+  const config: LlmConfig = { model: env.defaultModel, baseURL: null, apiKey: null, params: {}, timeoutMs: null, maxRetries: null, deadlineMs: null, stream: null };
   if (definition === null || definition === undefined || definition === "") return config;
   if (typeof definition === "string") return { ...config, model: modelName(definition) };
   if (typeof definition !== "object" || Array.isArray(definition)) throw valueError(`${where}: llm must be a model name or a mapping`);
@@ -71,6 +73,7 @@ export function llmConfig(definition: unknown, env: LlmEnvironment, where: strin
   if (typeof block.api_key === "string" && block.api_key) config.apiKey = block.api_key;
   if (typeof block.timeout === "number" && block.timeout > 0) config.timeoutMs = block.timeout * 1000;
   if (typeof block.max_retries === "number" && block.max_retries >= 0) config.maxRetries = Math.floor(block.max_retries);
+  if (typeof block.deadline === "number" && block.deadline > 0) config.deadlineMs = block.deadline * 1000;
   if (typeof block.stream === "boolean") config.stream = block.stream;
   for (const key of PARAM_KEYS) if (block[key] !== undefined && block[key] !== null) config.params[key] = block[key] as JsonValue;
   return config;

@@ -75,12 +75,23 @@ export class OpenAIChatModel implements ChatModel {
       messages: request.messages,
       ...(request.tools && request.tools.length > 0 ? { tools: request.tools } : {}),
     } as unknown as ChatCompletionCreateParamsNonStreaming;
+    // One deadline for the whole call: the SDK's timeout is per attempt, and with retries a hung
+    // endpoint would otherwise take timeout × (retries + 1) plus backoff.
+    const deadline = AbortSignal.timeout(transport.deadlineMs);
+    const signal = AbortSignal.any([options.signal, deadline]);
     try {
       const response = options.stream
-        ? await this.streamed(client, body, options)
-        : fromCompletion(await client.chat.completions.create(body, { signal: options.signal }));
+        ? await this.streamed(client, body, { ...options, signal })
+        : fromCompletion(await client.chat.completions.create(body, { signal }));
       return { response, attempts, source: endpoint };
     } catch (err) {
+      if (deadline.aborted && !options.signal.aborted)
+        throw namedError(
+          "TimeoutError",
+          redactor.text(
+            `LLM call to ${endpoint} got no answer within its deadline of ${Math.round(transport.deadlineMs / 1000)} s (model ${request.model}, ${attempts} attempt${attempts === 1 ? "" : "s"}); raise CREWFLOW_LLM_DEADLINE_MS or the agent's llm.deadline (seconds) if the model is just slow`,
+          ),
+        );
       const error = callError(err, endpoint, request.model, attempts, transport.timeoutMs, redactor);
       if (transport.withheldKeyOf && err instanceof APIError && (err.status === 401 || err.status === 403))
         error.message += ` (no key was sent: the configured OPENAI_API_KEY belongs to ${transport.withheldKeyOf} and is never sent to another base_url; give this agent's llm its own api_key)`;

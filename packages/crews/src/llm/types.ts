@@ -88,8 +88,11 @@ export interface Transport {
    * only ever goes to its own base URL): named in the error if that endpoint refuses the call.
    */
   withheldKeyOf?: string;
+  /** Per attempt (CrewAI's `llm.timeout`). */
   timeoutMs: number;
   maxRetries: number;
+  /** The whole call, retries and backoff included: past it the call fails, however many attempts are left. */
+  deadlineMs: number;
 }
 
 export interface CompleteResult {
