@@ -78,15 +78,13 @@ export class RunWorker {
   /** Submits runs that are "running" in the database with no job, two passes in a row (a fresh run's job may be on its way). */
   async reconcile(): Promise<string[]> {
     const { store, settings } = this.options;
-    await store.flush();
-    const rows = await store.prisma.run.findMany({ where: { status: "running" }, select: { id: true }, take: 5000 });
+    const rows = await store.runningRunIds({ limit: 5000 });
     const jobless: string[] = [];
-    for (const { id } of rows) if (!this.active.has(id) && (await this.queue.getDeduplicationJobId(id)) === null) jobless.push(id);
+    for (const id of rows) if (!this.active.has(id) && (await this.queue.getDeduplicationJobId(id)) === null) jobless.push(id);
     // Read the status again after looking for the job: a run's final status is committed before its
     // job completes, so one still "running" now with no job a moment ago really has none.
-    await store.flush();
-    const still = jobless.length ? await store.prisma.run.findMany({ where: { id: { in: jobless }, status: "running" }, select: { id: true } }) : [];
-    const orphans = new Set(still.map((r) => r.id));
+    const still = jobless.length ? await store.runningRunIds({ limit: jobless.length, among: jobless }) : [];
+    const orphans = new Set(still);
     const submitted: string[] = [];
     for (const id of orphans)
       if (this.suspects.has(id)) {

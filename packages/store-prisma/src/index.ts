@@ -1,7 +1,7 @@
 // @crewflow/store-prisma: Crewflow's runs on Prisma — SQLite by default, PostgreSQL by URL (one package
 // per store, like LangGraph's checkpointers). See README.md in this folder.
 export { PrismaRunStore, sha256 } from "./store";
-export type { FlowRecord, FlowVersionInfo } from "./store";
+export type { FlowRecord, FlowVersionInfo, LineageRow } from "./store";
 export { FencedError } from "./writer";
 export type { LeaseClaim } from "./writer";
 export { DEFAULT_LEASE_TTL_MS, describeHolder, holderIsDead, leaseHolder } from "./lease";

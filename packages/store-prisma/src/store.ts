@@ -118,6 +118,18 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string }).code === "P2002" || /Unique constraint/i.test((err as Error).message ?? "");
 }
 
+/** A run in its fork tree. */
+export interface LineageRow {
+  runId: string;
+  origin: string;
+  status: string;
+  parentSeq: number | null;
+  forkPatch: PatchOperation[] | null;
+  version: number;
+  startedAt: string;
+  children: LineageRow[];
+}
+
 export interface FlowVersionInfo {
   id: string;
   number: number;
@@ -258,6 +270,104 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
         throw err;
       }
     }
+  }
+
+  // ---- run queries for the API (lists, pending feedback, lineage) -----------------------------------
+
+  /** One page of run ids, newest first (cursor: the last id of the previous page). */
+  async runIdsPage(filter: { flowId?: string | undefined; status?: string | undefined; since?: string | undefined; until?: string | undefined; limit: number; cursor?: string | undefined }): Promise<{ ids: string[]; nextCursor: string | null }> {
+    await this.flush();
+    const rows = await this.prisma.run.findMany({
+      where: {
+        ...(filter.flowId ? { flowId: filter.flowId } : {}),
+        ...(filter.status ? { status: filter.status } : {}),
+        ...(filter.since || filter.until
+          ? { startedAt: { ...(filter.since ? { gte: new Date(filter.since) } : {}), ...(filter.until ? { lt: new Date(filter.until) } : {}) } }
+          : {}),
+      },
+      select: { id: true },
+      orderBy: [{ startedAt: "desc" }, { id: "asc" }],
+      take: filter.limit + 1,
+      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
+    });
+    const page = rows.slice(0, filter.limit).map((r) => r.id);
+    return { ids: page, nextCursor: rows.length > filter.limit ? page.at(-1)! : null };
+  }
+
+  /** The pending-feedback record of a paused run's state id. */
+  async pendingFeedbackOf(stateId: string): Promise<{ context: unknown; createdAt: Date } | null> {
+    await this.flush();
+    return this.prisma.pendingFeedback.findUnique({ where: { flowUuid: stateId }, select: { context: true, createdAt: true } });
+  }
+
+  /** Paused runs (oldest first, at most `limit`) with what they wait for. */
+  async pausedRuns(filter: { flowId?: string | undefined; limit: number }): Promise<{ runId: string; flowId: string; flowName: string; context: unknown; createdAt: Date }[]> {
+    await this.flush();
+    const runs = await this.prisma.run.findMany({
+      where: { status: "paused", ...(filter.flowId ? { flowId: filter.flowId } : {}) },
+      select: { id: true, flowId: true, stateId: true, flow: { select: { name: true } } },
+      orderBy: [{ startedAt: "asc" }, { id: "asc" }],
+      take: filter.limit,
+    });
+    const stateIds = runs.map((r) => r.stateId).filter((id): id is string => id !== null);
+    const rows = await this.prisma.pendingFeedback.findMany({ where: { flowUuid: { in: stateIds } } });
+    const byState = new Map(rows.map((r) => [r.flowUuid, r]));
+    return runs.flatMap((run) => {
+      const row = run.stateId ? byState.get(run.stateId) : undefined;
+      return row ? [{ runId: run.id, flowId: run.flowId, flowName: run.flow.name, context: row.context, createdAt: row.createdAt }] : [];
+    });
+  }
+
+  /** Ids of runs marked running (at most `limit`), or of those among `ids` that still are. */
+  async runningRunIds(options: { limit: number; among?: readonly string[] }): Promise<string[]> {
+    await this.flush();
+    const rows = await this.prisma.run.findMany({
+      where: { status: "running", ...(options.among ? { id: { in: [...options.among] } } : {}) },
+      select: { id: true },
+      take: options.limit,
+    });
+    return rows.map((r) => r.id);
+  }
+
+  /** The fork tree `runId` belongs to, from its root (forks, checkpoints and restores are children). */
+  async lineageTree(runId: string): Promise<LineageRow | null> {
+    await this.flush();
+    const prisma = this.prisma;
+    const select = { id: true, origin: true, status: true, parentRunId: true, parentSeq: true, forkPatch: true, startedAt: true, version: { select: { number: true } } } as const;
+    let rootId = runId;
+    for (let depth = 0; depth < 10_000; depth++) {
+      const row = await prisma.run.findUnique({ where: { id: rootId }, select: { parentRunId: true } });
+      if (!row) return null;
+      if (!row.parentRunId) break;
+      rootId = row.parentRunId;
+    }
+    type Row = { id: string; origin: string; status: string; parentRunId: string | null; parentSeq: number | null; forkPatch: unknown; startedAt: Date; version: { number: number } };
+    const node = (row: Row): LineageRow => ({
+      runId: row.id,
+      origin: row.origin,
+      status: row.status,
+      parentSeq: row.parentSeq,
+      forkPatch: (row.forkPatch ?? null) as PatchOperation[] | null,
+      version: row.version.number,
+      startedAt: row.startedAt.toISOString(),
+      children: [],
+    });
+    const root = node(await prisma.run.findUniqueOrThrow({ where: { id: rootId }, select }));
+    let frontier = new Map([[root.runId, root]]);
+    const seen = new Set([root.runId]);
+    while (frontier.size > 0) {
+      const rows = await prisma.run.findMany({ where: { parentRunId: { in: [...frontier.keys()] } }, select, orderBy: [{ startedAt: "asc" }, { id: "asc" }] });
+      const next = new Map<string, LineageRow>();
+      for (const row of rows) {
+        if (seen.has(row.id)) continue;
+        seen.add(row.id);
+        const child = node(row);
+        frontier.get(row.parentRunId!)?.children.push(child);
+        next.set(child.runId, child);
+      }
+      frontier = next;
+    }
+    return root;
   }
 
   // ---- the flow catalog (flows, versions, head, deleted) ---------------------------------------------

@@ -222,10 +222,10 @@ export class SqliteWriter extends GroupCommitWriter {
     this.fenceLease = db.prepare(`UPDATE runs SET lease = lease WHERE id = ? AND lease = ?`);
     this.leaseOf = db.prepare(`SELECT lease, last_seq FROM runs WHERE id = ?`);
     this.takeLease = db.prepare(
-      `UPDATE runs SET lease = lease + 1, last_seq = (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = ?) WHERE id = ? RETURNING lease, last_seq`,
+      `UPDATE runs SET lease = lease + 1, last_seq = max(last_seq, (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = ?)) WHERE id = ? RETURNING lease, last_seq`,
     );
     this.claimLease = db.prepare(
-      `UPDATE runs SET lease = lease + 1, lease_holder = ?, lease_until = ?, last_seq = (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = ?) WHERE id = ? AND (lease_holder IS NULL OR lease_until IS NULL OR lease_until < ? OR lease_holder = ?) RETURNING lease, last_seq`,
+      `UPDATE runs SET lease = lease + 1, lease_holder = ?, lease_until = ?, last_seq = max(last_seq, (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = ?)) WHERE id = ? AND (lease_holder IS NULL OR lease_until IS NULL OR lease_until < ? OR lease_holder = ?) RETURNING lease, last_seq`,
     );
     this.holderOf = db.prepare(`SELECT lease_holder, lease_until FROM runs WHERE id = ?`);
     this.renewLease = db.prepare(`UPDATE runs SET lease_until = ? WHERE id = ? AND lease = ?`);
@@ -436,8 +436,11 @@ const PG = {
   fenceSteps: `UPDATE runs SET last_seq = $1 WHERE id = $2 AND lease = $3 AND last_seq = $4`,
   fenceLease: `UPDATE runs SET lease = lease WHERE id = $1 AND lease = $2`,
   leaseOf: `SELECT lease, last_seq FROM runs WHERE id = $1`,
-  takeLease: `UPDATE runs SET lease = lease + 1, last_seq = (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = $1) WHERE id = $1 RETURNING lease, last_seq`,
-  claimLease: `UPDATE runs SET lease = lease + 1, lease_holder = $2, lease_until = $3, last_seq = (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = $1)
+  // GREATEST with the row's own last_seq: a takeover blocked by a fenced commit in flight re-reads the
+  // row after that commit (PostgreSQL re-checks the updated row) but not the subquery, whose snapshot
+  // predates the commit; the row's last_seq does include it.
+  takeLease: `UPDATE runs SET lease = lease + 1, last_seq = GREATEST(runs.last_seq, (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = $1)) WHERE id = $1 RETURNING lease, last_seq`,
+  claimLease: `UPDATE runs SET lease = lease + 1, lease_holder = $2, lease_until = $3, last_seq = GREATEST(runs.last_seq, (SELECT coalesce(max(seq), 0) FROM run_events WHERE run_id = $1))
     WHERE id = $1 AND (lease_holder IS NULL OR lease_until IS NULL OR lease_until < $4 OR lease_holder = $5) RETURNING lease, last_seq`,
   holderOf: `SELECT lease_holder, lease_until FROM runs WHERE id = $1`,
   renewLease: `UPDATE runs SET lease_until = $1 WHERE id = $2 AND lease = $3`,

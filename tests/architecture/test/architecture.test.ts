@@ -1,4 +1,4 @@
-import { readFileSync } from "node:fs";
+import { existsSync, readFileSync, readdirSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ESLint } from "eslint";
@@ -21,6 +21,27 @@ function layer(name: string): Layer {
   if (!found) throw new Error(`no layer ${name}`);
   return found;
 }
+
+describe("the storage port", () => {
+  it("is the only way to the database: no Prisma client is used in source outside packages/store-prisma", () => {
+    const offenders: string[] = [];
+    const walk = (dir: string): void => {
+      for (const entry of readdirSync(dir, { withFileTypes: true })) {
+        const path = join(dir, entry.name);
+        if (entry.isDirectory()) {
+          if (entry.name !== "node_modules" && entry.name !== "dist" && entry.name !== "generated") walk(path);
+        } else if (/\.(ts|tsx|js|mjs)$/.test(entry.name)) {
+          const text = readFileSync(path, "utf8");
+          if (/\.prisma\s*\.|@prisma\/client|\$queryRaw|\$executeRaw/.test(text)) offenders.push(path.slice(root.length + 1));
+        }
+      }
+    };
+    for (const base of ["apps", "packages", "tests"])
+      for (const pkg of readdirSync(join(root, base), { withFileTypes: true }))
+        if (pkg.isDirectory() && !(base === "packages" && pkg.name === "store-prisma") && existsSync(join(root, base, pkg.name, "src"))) walk(join(root, base, pkg.name, "src"));
+    expect(offenders).toEqual([]);
+  });
+});
 
 describe("the test pipeline is hermetic", () => {
   it("passes none of the caller's settings to tasks (a key or endpoint exported in the shell never reaches a test)", () => {
@@ -146,7 +167,7 @@ describe("the checker catches violations", () => {
       [6, "fs"],
     ]);
     // Node builtins are allowed in the web app's tests and config, which run in Node.
-    expect(checkSource(layer("web"), "apps/web/test/x.test.ts", 'import { readFileSync } from "node:fs";')).toEqual([]);
+    expect(checkSource(layer("web"), "apps/web/test/x.test.ts", 'import { existsSync, readFileSync, readdirSync } from "node:fs";')).toEqual([]);
   });
 
   it("flags forbidden dependencies in package.json, with their line", () => {
@@ -181,7 +202,7 @@ describe("the ESLint config enforces the same rules", () => {
       },
       {
         file: "apps/web/src/lint-probe.tsx",
-        code: 'import type { AppRouter } from "@crewflow/server";\nimport { createServer } from "@crewflow/server";\nimport { run } from "@crewflow/runtime";\nimport { readFileSync } from "node:fs";\nexport type R = AppRouter;\nexport const a = [createServer, run, readFileSync];\n',
+        code: 'import type { AppRouter } from "@crewflow/server";\nimport { createServer } from "@crewflow/server";\nimport { run } from "@crewflow/runtime";\nimport { existsSync, readFileSync, readdirSync } from "node:fs";\nexport type R = AppRouter;\nexport const a = [createServer, run, readFileSync];\n',
       },
     ];
     for (const { file, code } of cases) {

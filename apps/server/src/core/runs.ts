@@ -26,6 +26,7 @@ import {
   type ReplayReport,
   type RunRequest,
   type StepView,
+  type LineageRow,
   DEFAULT_LEASE_TTL_MS,
   assignmentsToPatch,
   describeHolder,
@@ -661,7 +662,7 @@ export class RunService {
   }
 
   private async pendingOf(stateId: string): Promise<PendingView | null> {
-    const row = await this.store.prisma.pendingFeedback.findUnique({ where: { flowUuid: stateId } });
+    const row = await this.store.pendingFeedbackOf(stateId);
     return row ? pendingView(row.context, row.createdAt) : null;
   }
 
@@ -681,24 +682,9 @@ export class RunService {
   }
 
   async list(filter: RunListFilter): Promise<{ items: RunView[]; nextCursor: string | null }> {
-    const where = {
-      ...(filter.flowId ? { flowId: filter.flowId } : {}),
-      ...(filter.status ? { status: filter.status } : {}),
-      ...(filter.since || filter.until
-        ? { startedAt: { ...(filter.since ? { gte: new Date(filter.since) } : {}), ...(filter.until ? { lt: new Date(filter.until) } : {}) } }
-        : {}),
-    };
-    await this.store.flush();
-    const rows = await this.store.prisma.run.findMany({
-      where,
-      select: { id: true },
-      orderBy: [{ startedAt: "desc" }, { id: "asc" }],
-      take: filter.limit + 1,
-      ...(filter.cursor ? { cursor: { id: filter.cursor }, skip: 1 } : {}),
-    });
-    const page = rows.slice(0, filter.limit);
-    const items = (await Promise.all(page.map((r) => this.find(r.id)))).filter((r): r is RunView => r !== null);
-    return { items, nextCursor: rows.length > filter.limit ? page.at(-1)!.id : null };
+    const { ids, nextCursor } = await this.store.runIdsPage(filter);
+    const items = (await Promise.all(ids.map((id) => this.find(id)))).filter((r): r is RunView => r !== null);
+    return { items, nextCursor };
   }
 
   async steps(runId: string): Promise<StepView[]> {
@@ -769,62 +755,19 @@ export class RunService {
   /** The fork tree the run belongs to, from its root (forks, checkpoints and restores are children). */
   async lineage(runId: string): Promise<{ runId: string; root: LineageNode }> {
     await this.get(runId);
-    await this.store.flush();
-    const prisma = this.store.prisma;
-    const select = { id: true, origin: true, status: true, parentRunId: true, parentSeq: true, forkPatch: true, startedAt: true, version: { select: { number: true } } } as const;
-    let rootId = runId;
-    for (let depth = 0; depth < 10_000; depth++) {
-      const row = await prisma.run.findUnique({ where: { id: rootId }, select: { parentRunId: true } });
-      if (!row?.parentRunId) break;
-      rootId = row.parentRunId;
-    }
-    const rootRow = await prisma.run.findUniqueOrThrow({ where: { id: rootId }, select });
-    type Row = typeof rootRow;
-    const node = (row: Row): LineageNode => ({
-      runId: row.id,
-      origin: row.origin,
-      status: this.jobState(row.id) ?? row.status,
-      parentSeq: row.parentSeq,
-      forkPatch: (row.forkPatch ?? null) as PatchOperation[] | null,
-      version: row.version.number,
-      startedAt: row.startedAt.toISOString(),
-      children: [],
-    });
-    const root = node(rootRow);
-    let frontier = new Map([[root.runId, root]]);
-    const seen = new Set([root.runId]);
-    while (frontier.size > 0) {
-      const rows = await prisma.run.findMany({ where: { parentRunId: { in: [...frontier.keys()] } }, select, orderBy: [{ startedAt: "asc" }, { id: "asc" }] });
-      const next = new Map<string, LineageNode>();
-      for (const row of rows) {
-        if (seen.has(row.id)) continue;
-        seen.add(row.id);
-        const child = node(row);
-        frontier.get(row.parentRunId!)?.children.push(child);
-        next.set(child.runId, child);
-      }
-      frontier = next;
-    }
-    return { runId, root };
+    const tree = await this.store.lineageTree(runId);
+    if (!tree) throw notFound(`No run '${runId}'.`);
+    // A run with a job here shows the job's state (queued/running) rather than the row's.
+    const withJobs = (row: LineageRow): LineageNode => ({ ...row, status: this.jobState(row.runId) ?? row.status, children: row.children.map(withJobs) });
+    return { runId, root: withJobs(tree) };
   }
 
   /** Paused runs and what they wait for. */
   async pending(filter: { flowId?: string | undefined }): Promise<(PendingView & { runId: string; flowId: string; flowName: string })[]> {
-    await this.store.flush();
-    const runs = await this.store.prisma.run.findMany({
-      where: { status: "paused", ...(filter.flowId ? { flowId: filter.flowId } : {}) },
-      select: { id: true, flowId: true, stateId: true, flow: { select: { name: true } } },
-      orderBy: [{ startedAt: "asc" }, { id: "asc" }],
-      take: 500,
-    });
-    const stateIds = runs.map((r) => r.stateId).filter((s): s is string => s !== null);
-    const rows = await this.store.prisma.pendingFeedback.findMany({ where: { flowUuid: { in: stateIds } } });
-    const byState = new Map(rows.map((r) => [r.flowUuid, r]));
-    return runs.flatMap((run) => {
-      if (this.jobState(run.id)) return [];
-      const row = run.stateId ? byState.get(run.stateId) : undefined;
-      return row ? [{ runId: run.id, flowId: run.flowId, flowName: run.flow.name, ...pendingView(row.context, row.createdAt) }] : [];
-    });
+    const paused = await this.store.pausedRuns({ flowId: filter.flowId, limit: 500 });
+    return paused.flatMap((run) =>
+      this.jobState(run.runId) ? [] : [{ runId: run.runId, flowId: run.flowId, flowName: run.flowName, ...pendingView(run.context, run.createdAt) }],
+    );
   }
 
   async submitFeedback(input: { runId: string; feedback: string }): Promise<{ runId: string; status: RunState }> {
