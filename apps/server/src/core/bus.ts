@@ -13,7 +13,9 @@ export type BusListener = (message: BusMessage) => void;
  */
 export type LiveEvent =
   | { type: "started"; seq: number; method: string; execution: number }
-  | { type: "token"; seq: number; method: string; execution: number; delta: string };
+  | { type: "token"; seq: number; method: string; execution: number; delta: string }
+  /** A model call of the method still waiting for its answer, `seconds` in. */
+  | { type: "waiting"; seq: number; method: string; execution: number; seconds: number };
 export type LiveListener = (event: LiveEvent | null) => void;
 
 interface Channel {

@@ -278,13 +278,15 @@ export class RunService {
     };
   }
 
-  /** Method starts and streamed tokens go to the bus's live channel as they happen (before the commit). */
+  /** Method starts, streamed tokens and model waits go to the bus's live channel as they happen (before the commit). */
   private forwardLive(runId: () => string): (event: FlowEvent) => void {
     return (event) => {
       if (event.type === "method_execution_started")
         this.bus.publishLive(runId(), { type: "started", seq: event.seq, method: event.method, execution: event.execution });
       else if (event.type === "llm_stream")
         this.bus.publishLive(runId(), { type: "token", seq: event.seq, method: event.method, execution: event.execution, delta: event.delta });
+      else if (event.type === "llm_waiting")
+        this.bus.publishLive(runId(), { type: "waiting", seq: event.seq, method: event.method, execution: event.execution, seconds: event.seconds });
     };
   }
 

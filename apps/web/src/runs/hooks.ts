@@ -13,6 +13,11 @@ export function useNodeStream(method: string): string {
   return useRuns((s) => (s.runId && s.cursor === null && s.fold.statuses.get(method) === "running" ? (s.streams[method] ?? "") : ""));
 }
 
+/** Seconds the method's model call has been waiting (0 when it is not running or not waiting). */
+export function useNodeWaiting(method: string): number {
+  return useRuns((s) => (s.runId && s.cursor === null && s.fold.statuses.get(method) === "running" ? (s.waits[method] ?? 0) : 0));
+}
+
 export function useEdgeTraversed(source: string, target: string, label?: string): boolean {
   return useRuns((s) => (s.runId ? isEdgeTraversed(s.fold, source, target, label) : false));
 }

@@ -4,4 +4,4 @@ export { RunButton } from "./RunButton";
 export { RunPanel } from "./RunPanel";
 export { RunInspector } from "./RunInspector";
 export { NodeFeedback } from "./NodeFeedback";
-export { useNodeRunStatus, useNodeStream, useEdgeTraversed, useRunInspectorActive } from "./hooks";
+export { useNodeRunStatus, useNodeStream, useNodeWaiting, useEdgeTraversed, useRunInspectorActive } from "./hooks";

@@ -27,6 +27,8 @@ export interface RunsState {
   fold: RunFold;
   /** Tokens streamed live into each method's current execution. */
   streams: Record<string, string>;
+  /** Seconds a running method's model call has been waiting for its answer (live channel). */
+  waits: Record<string, number>;
   /**
    * Executions the server's live channel says started but whose start is not committed yet (the store
    * commits a method's events when it ends): shown running meanwhile. Keyed by execution number.
@@ -59,6 +61,7 @@ const initial = (): RunsState => ({
   cursor: null,
   fold: emptyFold(),
   streams: {},
+  waits: {},
   liveStarts: {},
   live: false,
   panelOpen: true,
@@ -122,13 +125,15 @@ export function receiveEvents(batch: readonly RunEvent[]): void {
 
 export type LiveEvent =
   | { type: "started"; seq: number; method: string; execution: number }
-  | { type: "token"; seq: number; method: string; execution: number; delta: string };
+  | { type: "token"; seq: number; method: string; execution: number; delta: string }
+  | { type: "waiting"; seq: number; method: string; execution: number; seconds: number };
 
-/** Method starts and tokens from the server's live channel (ahead of the committed log). */
+/** Method starts, tokens and model waits from the server's live channel (ahead of the committed log). */
 export function receiveLive(batch: readonly LiveEvent[]): void {
   const state = useRuns.getState();
   const committed = state.events.at(-1)?.seq ?? 0;
   const streams = { ...state.streams };
+  const waits = { ...state.waits };
   const liveStarts = { ...state.liveStarts };
   let started = false;
   for (const event of batch) {
@@ -137,10 +142,15 @@ export function receiveLive(batch: readonly LiveEvent[]): void {
     if (event.type === "started") {
       liveStarts[event.execution] = { method: event.method, seq: event.seq };
       streams[event.method] = "";
+      delete waits[event.method];
       started = true;
-    } else streams[event.method] = (streams[event.method] ?? "") + event.delta;
+    } else if (event.type === "waiting") waits[event.method] = event.seconds;
+    else {
+      streams[event.method] = (streams[event.method] ?? "") + event.delta;
+      delete waits[event.method];
+    }
   }
-  useRuns.setState(started ? { streams, liveStarts, fold: foldAt({ ...state, liveStarts }, state.cursor) } : { streams });
+  useRuns.setState(started ? { streams, waits, liveStarts, fold: foldAt({ ...state, liveStarts }, state.cursor) } : { streams, waits });
 }
 
 function subscribe(runId: string): void {

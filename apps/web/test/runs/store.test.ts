@@ -75,6 +75,22 @@ describe("run store: the event stream drives node statuses and edges", () => {
     expect(status("route")).toBe("done");
   });
 
+  it("a model call that keeps the method waiting shows as a wait on the running node until tokens arrive", () => {
+    const events = routedRun().events;
+    showEvents("run-1", METHODS, events.slice(0, 3));
+    receiveLive([
+      { type: "started", seq: 4, method: "route", execution: 2 },
+      { type: "waiting", seq: 5, method: "route", execution: 2, seconds: 5 },
+    ]);
+    expect(status("route")).toBe("running");
+    expect(useRuns.getState().waits.route).toBe(5);
+    receiveLive([{ type: "waiting", seq: 6, method: "route", execution: 2, seconds: 30 }]);
+    expect(useRuns.getState().waits.route).toBe(30);
+    receiveLive([{ type: "token", seq: 7, method: "route", execution: 2, delta: "follow" }]);
+    expect(useRuns.getState().waits.route).toBeUndefined();
+    expect(useRuns.getState().streams.route).toBe("follow");
+  });
+
   it("the step slider scrubs the canvas: statuses and edges as they were after that step", () => {
     showEvents("run-1", METHODS, routedRun().events);
     expect(useRuns.getState().steps.map((s) => `${s.number} ${s.method}`)).toEqual(["1 begin", "2 route", "3 audit", "4 write"]);

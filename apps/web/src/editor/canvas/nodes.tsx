@@ -2,7 +2,7 @@
 // count, its run status), so moving one node re-renders that node and nothing else.
 import { BaseEdge, EdgeLabelRenderer, type EdgeProps, getBezierPath, Handle, type NodeProps, Position, useUpdateNodeInternals } from "@xyflow/react";
 import { memo, useEffect, useRef } from "react";
-import { NodeFeedback, useEdgeTraversed, useNodeRunStatus, useNodeStream } from "../../runs";
+import { NodeFeedback, useEdgeTraversed, useNodeRunStatus, useNodeStream, useNodeWaiting } from "../../runs";
 import type { EventNodeView, JoinNodeView, MethodNodeView } from "../graph";
 import { METHOD_IN, METHOD_OUT, METHOD_START } from "../graph";
 import { PALETTE } from "../kinds";
@@ -28,6 +28,14 @@ function ProblemBadge({ name }: { name: string }) {
 
 function RunStream({ name }: { name: string }) {
   const text = useNodeStream(name);
+  const waiting = useNodeWaiting(name);
+  // A slow or hung model shows as a wait that counts up, not as a silent node.
+  if (!text && waiting > 0)
+    return (
+      <div className="cf-node-stream cf-node-waiting" role="status">
+        waiting for the model… {Math.round(waiting)} s
+      </div>
+    );
   if (!text) return null;
   return (
     <div className="cf-node-stream" aria-live="polite">
