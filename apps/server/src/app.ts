@@ -21,6 +21,9 @@ export type { ServerConfig } from "./config";
 export { ConfigError, configFromEnv, isLoopback, resolveConfig } from "./config";
 export type { Services } from "./core/services";
 
+/** Calls one tRPC batch request may carry (clients set `httpBatchLink`'s `maxItems` to at most this). */
+export const TRPC_MAX_BATCH_SIZE = 50;
+
 /** Where `pnpm --filter @crewflow/web build` writes the web app. */
 export const DEFAULT_WEB_DIST = resolve(dirname(fileURLToPath(import.meta.url)), "../../web/dist");
 
@@ -111,6 +114,9 @@ export async function createServer(options: CreateServerOptions = {}): Promise<F
     prefix: "/trpc",
     trpcOptions: {
       router: appRouter,
+      // One HTTP request may carry at most this many calls (a larger batch is a 400): an unbounded batch
+      // of list queries once held gigabytes. The web app's client sends at most as many.
+      maxBatchSize: TRPC_MAX_BATCH_SIZE,
       createContext: createContextFactory(services),
       onError({ error, path, input, req }) {
         const runId = runIdOf(input);

@@ -161,6 +161,25 @@ describe("a server with a token, attacked", () => {
   });
 });
 
+describe("bounded tRPC batches", () => {
+  it("answers a batch of more than 50 calls with a 400, and one of 50 normally", async () => {
+    const server = await startServer();
+    try {
+      const batch = (n: number) => {
+        const names = Array.from({ length: n }, () => "flows.list").join(",");
+        const input = encodeURIComponent(JSON.stringify(Object.fromEntries(Array.from({ length: n }, (_, i) => [i, {}]))));
+        return raw(server, "GET", `/trpc/${names}?batch=1&input=${input}`);
+      };
+      expect((await batch(50)).status).toBe(200);
+      const refused = await batch(51);
+      expect(refused.status).toBe(400);
+    } finally {
+      await server.close();
+      removeDir(server.root);
+    }
+  });
+});
+
 describe("CREWFLOW_ALLOWED_HOSTS", () => {
   it("lets a named host through, and no other", async () => {
     const server = await startServer({ allowedHosts: ["crewflow.example.com"] });

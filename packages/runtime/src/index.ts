@@ -1,5 +1,5 @@
-export { Flow, labelOf, setDefaultPersistence, errorInfo } from "./engine/flow";
-export type { Checkpoint, FlowOptions, KickoffOptions, KickoffResult } from "./engine/flow";
+export { Flow, labelOf, runLimits, setDefaultPersistence, errorInfo } from "./engine/flow";
+export type { Checkpoint, FlowOptions, KickoffOptions, KickoffResult, RunLimits } from "./engine/flow";
 export { compileFlow, satisfied } from "./engine/compile";
 export type { CompiledFlow, CompiledMethod, RacingGroup } from "./engine/compile";
 export { Cancelled, HumanFeedbackPending, isHumanFeedbackResult, namedError } from "./engine/errors";

@@ -32,7 +32,7 @@ const SERVER_DIR = join(REPO_ROOT, "apps/server");
 const START_TIMEOUT_MS = 45_000;
 
 export function makeApi(url: string): Api {
-  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/trpc`, maxURLLength: 4000 })] });
+  return createTRPCClient<AppRouter>({ links: [httpBatchLink({ url: `${url}/trpc`, maxURLLength: 4000, maxItems: 50 })] });
 }
 
 export async function startServer(options: ServerOptions = {}): Promise<RunningServer> {

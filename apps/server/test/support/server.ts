@@ -9,7 +9,7 @@ import type { FlowEvent } from "@crewflow/runtime";
 import { type TRPCClient, createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { EventSource } from "eventsource";
 import type { FastifyInstance } from "fastify";
-import { type AppRouter, type ServerConfig, createServer } from "../../src/app";
+import { type AppRouter, type ServerConfig, TRPC_MAX_BATCH_SIZE, createServer } from "../../src/app";
 
 export type Client = TRPCClient<AppRouter>;
 
@@ -32,7 +32,7 @@ export function makeClient(url: string, token?: string, batch: { maxItems?: numb
         false: httpBatchLink({
           url: `${url}/trpc`,
           maxURLLength: 4000,
-          ...(batch.maxItems ? { maxItems: batch.maxItems } : {}),
+          maxItems: batch.maxItems ?? TRPC_MAX_BATCH_SIZE,
           ...(token ? { headers: { authorization: `Bearer ${token}` } } : {}),
         }),
       }),

@@ -18,7 +18,8 @@ export const trpc = createTRPCClient<AppRouter>({
     splitLink({
       condition: (op) => op.type === "subscription",
       true: httpSubscriptionLink({ url: apiUrl() }),
-      false: httpBatchLink({ url: apiUrl() }),
+      // The server refuses batches of more than 50 calls (TRPC_MAX_BATCH_SIZE in apps/server).
+      false: httpBatchLink({ url: apiUrl(), maxItems: 50 }),
     }),
   ],
 });

@@ -47,10 +47,43 @@ export interface FlowOptions {
    * the end of a run, with the events recorded since the previous commit.
    */
   journal?: { commit(runId: string, events: readonly FlowEvent[]): Promise<void> };
+  /** Size limits of what a step records (defaults: `runLimits()`). */
+  limits?: Partial<RunLimits>;
   /** Continue an existing run's log (resume): its id and the last sequence number used. */
   runId?: string;
   lastSeq?: number;
 }
+
+/** What one run may record: each step's state and output, and its whole log. */
+export interface RunLimits {
+  /** JSON size of the state after a step (CREWFLOW_MAX_STATE_BYTES; 4 MiB). */
+  maxStateBytes: number;
+  /** JSON size of one method's output or result (CREWFLOW_MAX_OUTPUT_BYTES; 4 MiB). */
+  maxOutputBytes: number;
+  /** Total JSON size of the states and outputs a run records (CREWFLOW_MAX_RUN_LOG_BYTES; 256 MiB). */
+  maxLogBytes: number;
+}
+
+/** The limits from the environment, else the defaults. */
+export function runLimits(env: NodeJS.ProcessEnv = process.env): RunLimits {
+  const read = (name: string, fallback: number) => {
+    const value = Number(env[name]);
+    return Number.isInteger(value) && value > 0 ? value : fallback;
+  };
+  return {
+    maxStateBytes: read("CREWFLOW_MAX_STATE_BYTES", 4 * 1024 * 1024),
+    maxOutputBytes: read("CREWFLOW_MAX_OUTPUT_BYTES", 4 * 1024 * 1024),
+    maxLogBytes: read("CREWFLOW_MAX_RUN_LOG_BYTES", 256 * 1024 * 1024),
+  };
+}
+
+const SETTING: Record<keyof RunLimits, string> = {
+  maxStateBytes: "CREWFLOW_MAX_STATE_BYTES",
+  maxOutputBytes: "CREWFLOW_MAX_OUTPUT_BYTES",
+  maxLogBytes: "CREWFLOW_MAX_RUN_LOG_BYTES",
+};
+
+const megabytes = (bytes: number) => `${(bytes / (1024 * 1024)).toFixed(bytes < 1024 * 1024 ? 2 : 1)} MiB`;
 
 export interface KickoffOptions {
   inputs?: Record<string, unknown> | null;
@@ -108,6 +141,9 @@ export class Flow {
   private lastHumanFeedback: HumanFeedbackResult | null = null;
   private pendingContext: PendingFeedbackContext | null = null;
   private resuming = false;
+  private readonly limits: RunLimits;
+  /** JSON bytes of states and outputs recorded so far (against `limits.maxLogBytes`). */
+  private loggedBytes = 0;
   /** Crash-resume: executions still to answer from the log (null when not resuming). */
   private replay: ReplayCursor | null = null;
   private restoredFromCheckpoint = false;
@@ -136,6 +172,7 @@ export class Flow {
     this.state = stateModel.create(initialValues);
     this.runId = options.runId ?? randomUUID();
     this.seq = options.lastSeq ?? 0;
+    this.limits = { ...runLimits(), ...options.limits };
     // Getters read the live fields, so code actions always see the current state and outputs.
     this.handle = Object.defineProperties({} as FlowHandle, {
       name: { value: definition.name, enumerable: true },
@@ -356,6 +393,27 @@ export class Flow {
       this.replay = null;
     }
     return this.finish();
+  }
+
+  /**
+   * Refuses a step whose state or output is over its limit, or that would take the run's log over
+   * its total, before anything of it is recorded: the run fails at that step, with what it had saved.
+   */
+  private checkLimits(method: string, snapshot: { result: unknown; output: unknown; state: unknown }): void {
+    const over = (what: string, bytes: number, limit: keyof RunLimits) =>
+      namedError("ValueError", `${what} is ${megabytes(bytes)}, over the limit of ${megabytes(this.limits[limit])} (${SETTING[limit]}; raise it to allow more)`);
+    const state = JSON.stringify(snapshot.state)?.length ?? 0;
+    if (state > this.limits.maxStateBytes) throw over(`The state after method '${method}'`, state, "maxStateBytes");
+    const output = JSON.stringify(snapshot.output)?.length ?? 0;
+    if (output > this.limits.maxOutputBytes) throw over(`The output of method '${method}'`, output, "maxOutputBytes");
+    const result = snapshot.result === snapshot.output ? 0 : (JSON.stringify(snapshot.result)?.length ?? 0);
+    if (result > this.limits.maxOutputBytes) throw over(`The result of method '${method}'`, result, "maxOutputBytes");
+    this.loggedBytes += state + output + result;
+    if (this.loggedBytes > this.limits.maxLogBytes)
+      throw namedError(
+        "ValueError",
+        `The run's log would reach ${megabytes(this.loggedBytes)} with method '${method}', over the limit of ${megabytes(this.limits.maxLogBytes)} per run (${SETTING.maxLogBytes}; raise it to allow more)`,
+      );
   }
 
   /** `state` checked against this flow's state model (throws on a state that does not fit). */
@@ -658,15 +716,17 @@ export class Flow {
       this.recordOutput(method.name, recorded);
       this.executionCounts.set(method.name, (this.executionCounts.get(method.name) ?? 0) + 1);
       this.completed.add(method.name);
+      const snapshot = { result: toJson(result), output: toJson(recorded), state: toJson(this.state) };
+      this.checkLimits(method.name, snapshot);
       await this.persistIfEnabled(method, execution);
       this.recordMethod({
         type: "method_execution_finished",
         method: method.name,
         execution,
-        result: toJson(result),
-        output: toJson(recorded),
+        result: snapshot.result,
+        output: snapshot.output,
         label: method.isRouter && result !== null && result !== undefined ? labelOf(result) : null,
-        state: toJson(this.state),
+        state: snapshot.state,
         durationMs: performance.now() - started,
       });
       await this.commitJournal();
