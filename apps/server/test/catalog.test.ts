@@ -1,34 +1,18 @@
 // The flow catalog under hostile use. Two server processes on one database save the same flow from the
 // same base version, round after round: exactly one save wins each round, the others get 409, and no
 // save vanishes. A run whose persisted state claims the catalog's old reserved id cannot touch any flow.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, describe, expect, it } from "vitest";
 import { QUICK_FLOW } from "./support/fixtures";
 import { type Client, makeClient, removeDir, startServer, waitForRun } from "./support/server";
+import { spawnServer } from "./support/process";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "crewflow-catalog-"));
-const children = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
-  removeDir(root);
-});
+afterAll(() => removeDir(root));
 
-function spawnServer(dataDir: string, workspace: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(here, "support/serve.ts"), dataDir, workspace], { stdio: ["ignore", "pipe", "inherit"] });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`server exited (${code})`)));
-    createInterface({ input: child.stdout! }).once("line", (line) => resolve({ child, url: (JSON.parse(line) as { url: string }).url }));
-  });
-}
 
 const ROUNDS = 40;
 const SAVERS_PER_SERVER = 2;

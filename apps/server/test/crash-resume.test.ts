@@ -3,36 +3,17 @@
 // finds the run interrupted; `POST /api/runs/:id/resume` continues it. It must end as the same flow
 // run uninterrupted on a server does (status, output, state, method sequence), with the side effect of
 // every committed step exactly once.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { CRASH_STEPS_MODULE, generateCrashFlow } from "@crewflow/runtime/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeClient, removeDir } from "./support/server";
+import { spawnServer } from "./support/process";
 
-const here = dirname(fileURLToPath(import.meta.url));
 const root = mkdtempSync(join(tmpdir(), "crewflow-server-crash-"));
-const children = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
-  removeDir(root);
-});
+afterAll(() => removeDir(root));
 
-function spawnServer(dataDir: string, workspace: string, env: Record<string, string>): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(here, "support/serve.ts"), dataDir, workspace], {
-    stdio: ["ignore", "pipe", "inherit"],
-    env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? root, ...env },
-  });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code, signal) => reject(new Error(`server exited (${code ?? signal}) before listening`)));
-    createInterface({ input: child.stdout! }).once("line", (line) => resolve({ child, url: (JSON.parse(line) as { url: string }).url }));
-  });
-}
 
 const lines = (file: string): string[] => {
   try {

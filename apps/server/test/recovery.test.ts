@@ -1,24 +1,14 @@
 // A server killed mid-run (kill -9): the next server marks the run interrupted on start-up, and
 // resume continues it from its last completed step, with the event log still gap-free.
-import { type ChildProcess, spawn } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
-import { dirname, join } from "node:path";
-import { createInterface } from "node:readline";
-import { fileURLToPath } from "node:url";
+import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
 import { SLOW_FLOW, STEPS_MODULE } from "./support/fixtures";
 import { type TestServer, collect, makeClient, range, removeDir, seqs, startServer, waitForRun } from "./support/server";
+import { spawnServer } from "./support/process";
 
-const here = dirname(fileURLToPath(import.meta.url));
 
-function spawnServer(dataDir: string, workspace: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(here, "support/serve.ts"), dataDir, workspace], { stdio: ["ignore", "pipe", "inherit"] });
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`server exited (${code})`)));
-    createInterface({ input: child.stdout! }).once("line", (line) => resolve({ child, url: (JSON.parse(line) as { url: string }).url }));
-  });
-}
 
 describe("a server that dies mid-run", () => {
   const root = mkdtempSync(join(tmpdir(), "crewflow-crash-"));

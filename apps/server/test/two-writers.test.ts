@@ -2,35 +2,22 @@
 // and a second server started on the same data directory try to take it. The CLI is refused with a
 // message naming the holder, the second server leaves the run alone, and the run completes once, each
 // step executed once, its log gap-free.
-import { type ChildProcess, execFile, spawn } from "node:child_process";
+import { execFile } from "node:child_process";
 import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
-import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
 import { SLOW_FLOW, STEPS_MODULE } from "./support/fixtures";
 import { collect, makeClient, range, removeDir, seqs, startServer, waitForRun } from "./support/server";
+import { spawnServer } from "./support/process";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, "../../..");
 const root = mkdtempSync(join(tmpdir(), "crewflow-writers-"));
-const children = new Set<ChildProcess>();
-afterAll(() => {
-  for (const child of children) child.kill("SIGKILL");
-  removeDir(root);
-});
+afterAll(() => removeDir(root));
 
-function spawnServer(dataDir: string, workspace: string): Promise<{ child: ChildProcess; url: string }> {
-  const child = spawn(process.execPath, ["--import", "tsx", join(here, "support/serve.ts"), dataDir, workspace], { stdio: ["ignore", "pipe", "inherit"] });
-  children.add(child);
-  child.once("exit", () => children.delete(child));
-  return new Promise((resolve, reject) => {
-    child.once("exit", (code) => reject(new Error(`server exited (${code})`)));
-    createInterface({ input: child.stdout! }).once("line", (line) => resolve({ child, url: (JSON.parse(line) as { url: string }).url }));
-  });
-}
 
 describe("one writer per run", () => {
   it("refuses a CLI resume of a run a live server executes, and a second server leaves it alone", async () => {

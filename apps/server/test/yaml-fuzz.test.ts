@@ -2,6 +2,7 @@
 // `flows.importYaml`, `flows.save`, `flows.validate`): alias bombs, recursive and undefined aliases, and
 // random cuts, splices and byte flips of a valid flow. No answer may be a 5xx, and every flow that got
 // stored must open (`flows.get`) afterwards.
+import { random } from "@crewflow/runtime/testing";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUICK_FLOW } from "./support/fixtures";
@@ -9,16 +10,6 @@ import { type TestServer, removeDir, startServer } from "./support/server";
 
 const DOCUMENTS = 10_000;
 
-function random(seed: number): () => number {
-  let a = seed >>> 0;
-  return () => {
-    a = (a + 0x6d2b79f5) >>> 0;
-    let t = a;
-    t = Math.imul(t ^ (t >>> 15), t | 1);
-    t ^= t + Math.imul(t ^ (t >>> 7), t | 61);
-    return ((t ^ (t >>> 14)) >>> 0) / 4294967296;
-  };
-}
 
 /** Documents whose aliases attack the parser: exponential expansion, self-containment, dangling names. */
 function aliasAttacks(index: number): string[] {

@@ -112,16 +112,8 @@ export interface RunListFilter {
   cursor?: string | undefined;
 }
 
-export interface LineageNode {
-  runId: string;
-  origin: string;
-  status: string;
-  parentSeq: number | null;
-  forkPatch: PatchOperation[] | null;
-  version: number;
-  startedAt: string;
-  children: LineageNode[];
-}
+/** A run in its fork tree, as the API shows it (statuses of runs with a job here are the job's). */
+export type LineageNode = LineageRow;
 
 /** A step reference in the API: its number in the step log, or the seq of the event that ended it. */
 export type StepAt = { step: number } | { seq: number };

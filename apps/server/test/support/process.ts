@@ -1,0 +1,33 @@
+// A server in its own process (support/serve.ts) on a data directory and workspace, for tests that
+// kill -9 it, run two of them on one database, or race a CLI against it. Every process started here
+// is SIGKILLed when the test file ends, whatever state the test left it in.
+import { type ChildProcess, spawn } from "node:child_process";
+import { dirname, join } from "node:path";
+import { createInterface } from "node:readline";
+import { fileURLToPath } from "node:url";
+import { afterAll } from "vitest";
+
+const SERVE = join(dirname(fileURLToPath(import.meta.url)), "serve.ts");
+const children = new Set<ChildProcess>();
+afterAll(() => {
+  for (const child of children) child.kill("SIGKILL");
+});
+
+export interface ServerProcess {
+  child: ChildProcess;
+  url: string;
+}
+
+/** Starts the server; `env` replaces the inherited environment (PATH and HOME are kept) when given. */
+export function spawnServer(dataDir: string, workspace: string, env?: Record<string, string>): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", SERVE, dataDir, workspace], {
+    stdio: ["ignore", "pipe", "inherit"],
+    ...(env ? { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? dataDir, ...env } } : {}),
+  });
+  children.add(child);
+  child.once("exit", () => children.delete(child));
+  return new Promise((resolve, reject) => {
+    child.once("exit", (code, signal) => reject(new Error(`server exited (${code ?? signal}) before listening`)));
+    createInterface({ input: child.stdout! }).once("line", (line) => resolve({ child, url: (JSON.parse(line) as { url: string }).url }));
+  });
+}
