@@ -2,6 +2,7 @@
 // Everything has a safe default (127.0.0.1, no scripts, no built-ins or packages); `configFromEnv`
 // reads the environment variables the README documents.
 import { isIP } from "node:net";
+import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
 import { DEFAULT_LEASE_TTL_MS, defaultDataDir } from "@crewflow/store-prisma";
 
@@ -35,6 +36,12 @@ export interface ServerConfig {
   allowedHosts: readonly string[];
   /** How long the server's hold on a run it executes lasts without renewal (`CREWFLOW_LEASE_TTL_MS`). */
   leaseTtlMs: number;
+  /** Threads runs share, off the API's event loop (`CREWFLOW_RUN_THREADS`). */
+  runThreads: number;
+  /** How long one step may keep its thread busy before the thread is ended (`CREWFLOW_RUN_BLOCK_MS`). */
+  runBlockMs: number;
+  /** V8 heap of one run thread in MB (`CREWFLOW_RUN_MEMORY_MB`). */
+  runMemoryMb: number;
 }
 
 export class ConfigError extends Error {
@@ -42,6 +49,9 @@ export class ConfigError extends Error {
 }
 
 export const DEFAULT_MAX_CONCURRENT_RUNS = 64;
+export const DEFAULT_RUN_THREADS = Math.max(1, Math.min(4, availableParallelism()));
+export const DEFAULT_RUN_BLOCK_MS = 30_000;
+export const DEFAULT_RUN_MEMORY_MB = 512;
 
 /** Defaults for everything not given; `dataDir`/`workspace` default under CREWFLOW_DATA_DIR or data/. */
 export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig {
@@ -59,6 +69,9 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
     executor: partial.executor ?? "in-process",
     allowedHosts: [...(partial.allowedHosts ?? [])],
     leaseTtlMs: partial.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS,
+    runThreads: partial.runThreads ?? DEFAULT_RUN_THREADS,
+    runBlockMs: partial.runBlockMs ?? DEFAULT_RUN_BLOCK_MS,
+    runMemoryMb: partial.runMemoryMb ?? DEFAULT_RUN_MEMORY_MB,
   };
   checkConfig(config);
   return config;
@@ -78,6 +91,12 @@ export function checkConfig(config: ServerConfig): void {
     throw new ConfigError("CREWFLOW_EXECUTOR=bullmq needs a PostgreSQL DATABASE_URL (postgres://…): SQLite runs execute in the server process.");
   if (!Number.isInteger(config.leaseTtlMs) || config.leaseTtlMs < 100)
     throw new ConfigError(`Invalid CREWFLOW_LEASE_TTL_MS ${config.leaseTtlMs}: expected an integer of at least 100 (milliseconds).`);
+  if (!Number.isInteger(config.runThreads) || config.runThreads < 1 || config.runThreads > 64)
+    throw new ConfigError(`Invalid CREWFLOW_RUN_THREADS ${config.runThreads}: expected an integer from 1 to 64.`);
+  if (!Number.isInteger(config.runBlockMs) || config.runBlockMs < 200)
+    throw new ConfigError(`Invalid CREWFLOW_RUN_BLOCK_MS ${config.runBlockMs}: expected an integer of at least 200 (milliseconds).`);
+  if (!Number.isInteger(config.runMemoryMb) || config.runMemoryMb < 64)
+    throw new ConfigError(`Invalid CREWFLOW_RUN_MEMORY_MB ${config.runMemoryMb}: expected an integer of at least 64.`);
   if (config.token !== null && config.token.length < 16) throw new ConfigError("CREWFLOW_TOKEN must be at least 16 characters long.");
 }
 
@@ -103,6 +122,10 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   const port = /^\d+$/.test(portText) ? Number(portText) : Number.NaN;
   if (Number.isNaN(port)) throw new ConfigError(`Invalid PORT ${JSON.stringify(portText)}: expected an integer from 0 to 65535.`);
   const maxText = env.CREWFLOW_MAX_RUNS;
+  const int = (text: string | undefined) => (text ? (/^\d+$/.test(text) ? Number(text) : Number.NaN) : undefined);
+  const threads = int(env.CREWFLOW_RUN_THREADS);
+  const blockMs = int(env.CREWFLOW_RUN_BLOCK_MS);
+  const memoryMb = int(env.CREWFLOW_RUN_MEMORY_MB);
   const databaseUrl = env.DATABASE_URL && /^(file:|postgres(ql)?:\/\/)/.test(env.DATABASE_URL) ? env.DATABASE_URL : null;
   return resolveConfig({
     host: env.HOST || "127.0.0.1",
@@ -117,5 +140,8 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
     ...(env.CREWFLOW_EXECUTOR ? { executor: env.CREWFLOW_EXECUTOR as ServerConfig["executor"] } : {}),
     allowedHosts: list(env.CREWFLOW_ALLOWED_HOSTS),
     ...(env.CREWFLOW_LEASE_TTL_MS ? { leaseTtlMs: /^\d+$/.test(env.CREWFLOW_LEASE_TTL_MS) ? Number(env.CREWFLOW_LEASE_TTL_MS) : Number.NaN } : {}),
+    ...(threads !== undefined ? { runThreads: threads } : {}),
+    ...(blockMs !== undefined ? { runBlockMs: blockMs } : {}),
+    ...(memoryMb !== undefined ? { runMemoryMb: memoryMb } : {}),
   });
 }

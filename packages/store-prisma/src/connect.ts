@@ -37,6 +37,8 @@ export interface Connection {
   sqlite: SqliteWriter | null;
   /** Migrations applied by this open. */
   migrated: string[];
+  /** Opens the same database again (another thread's own connection); holds the password, never show it. */
+  reopen: OpenOptions;
   close(): Promise<void>;
 }
 
@@ -66,6 +68,10 @@ export async function connect(options: OpenOptions = {}): Promise<Connection> {
   if (isPostgresUrl(url)) return connectPostgres(url, options.poolMax ?? 10);
   if (!url.startsWith("file:")) throw new Error(`unsupported database URL '${redactUrl(url)}': use file:PATH or postgres://…`);
   return connectSqlite(url);
+}
+
+function reopenOptions(url: string, poolMax?: number): OpenOptions {
+  return { url, ...(poolMax !== undefined ? { poolMax } : {}) };
 }
 
 /** The generated Prisma clients are build output (src/generated, gitignored): say how to make them. */
@@ -107,6 +113,7 @@ async function connectSqlite(url: string): Promise<Connection> {
     writer,
     sqlite: writer,
     migrated,
+    reopen: reopenOptions(`file:${file}`),
     async close() {
       await writer.close();
       await prisma.$disconnect();
@@ -140,6 +147,7 @@ async function connectPostgres(url: string, max: number): Promise<Connection> {
     writer,
     sqlite: null,
     migrated,
+    reopen: reopenOptions(url, max),
     async close() {
       await writer.close();
       await prisma.$disconnect();

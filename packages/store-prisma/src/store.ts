@@ -207,6 +207,10 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   get url(): string {
     return this.conn.url;
   }
+  /** How to open this database again from another thread (its own connection). */
+  get openOptions(): OpenOptions {
+    return this.conn.reopen;
+  }
   /** The Prisma client, for queries this class does not cover (read only, by convention). */
   get prisma(): Connection["prisma"] {
     return this.conn.prisma;

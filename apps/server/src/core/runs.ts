@@ -1,29 +1,14 @@
 // Runs over the API. This is a thin host: it checks the request (the version, the inputs against the
 // state schema, the ref policy), hands the run to the executor and answers at once; the run itself is
-// store-prisma's `runFlow`/`replayRun` on the runtime, with crews from @crewflow/crews (the simulated
-// model unless OPENAI_* is set). Reads (steps, states, diffs, lineage) are the store's.
+// store-prisma's `runFlow`/`replayRun` on a run thread (threads/pool.ts), never on the API's event
+// loop, with crews from @crewflow/crews (the simulated model unless OPENAI_* is set). Reads (steps,
+// states, diffs, lineage) are the store's.
 import { randomUUID } from "node:crypto";
-import { dirname, join } from "node:path";
-import { type LlmCallRecord, ReplayChatModel, createCrewRunner } from "@crewflow/crews";
 import type { FlowDefinition } from "@crewflow/definition";
+import { type ErrorInfo, type FlowEvent, type FlowOptions, type JsonValue, type RunRecord, type RunStatus, Flow, errorInfo } from "@crewflow/runtime";
 import {
-  type CrewRunner,
-  type FlowEvent,
-  type FlowOptions,
-  type JsonValue,
-  type RunRecord,
-  type RunStatus,
-  Cancelled,
-  Flow,
-  cancellableCrewRunner,
-  errorInfo,
-} from "@crewflow/runtime";
-import {
-  type HostOptions,
-  type HostResult,
   type PatchOperation,
   type PrismaRunStore,
-  type ReplayReport,
   type RunRequest,
   type StepView,
   type LineageRow,
@@ -36,8 +21,9 @@ import {
   diffRuns,
   diffSteps,
   forkCheckpoint,
-  replayRun,
-  runFlow,
+  DiffError,
+  PatchError,
+  ReplayUnavailable,
 } from "@crewflow/store-prisma";
 import type { BullmqExecutor } from "@crewflow/executor-bullmq";
 import { TRPCError } from "@trpc/server";
@@ -46,6 +32,9 @@ import { type Problem, badRequest, conflict, fromLibraryError, notFound, summari
 import { type AbortReason, type JobState, type RunExecutor, ExecutorClosedError } from "./executor";
 import type { FlowService, LoadedVersion } from "./flows";
 import { type RefPolicy, checkDefinition } from "./policy";
+import { serverFlowOptions, workspaceSourcePath } from "./run-options";
+import type { JobSink, RunThreads } from "./threads/pool";
+import type { ReplaySummary, ThreadJob, ThreadResult } from "./threads/protocol";
 
 /** What the services log through (Fastify's pino logger fits). */
 export interface Log {
@@ -64,17 +53,7 @@ export interface PendingView {
   requestedAt: string | null;
 }
 
-export interface ReplaySummary {
-  of: string;
-  identical: boolean;
-  sameVersion: boolean;
-  stepsMatch: boolean;
-  stateMatch: boolean;
-  recordedCalls: number;
-  replayedCalls: number;
-  liveCalls: number;
-  firstStepDifference: ReplayReport["firstStepDifference"];
-}
+export type { ReplaySummary };
 
 export interface RunView {
   runId: string;
@@ -123,11 +102,6 @@ type Loaded = LoadedVersion;
 /** At most this many history events travel in one message. */
 const HISTORY_BATCH = 500;
 
-const TERMINAL_TYPES = new Set<FlowEvent["type"]>(["flow_finished", "flow_failed", "flow_paused"]);
-
-const isLlmRecord = (call: JsonValue): call is JsonValue & LlmCallRecord =>
-  call !== null && typeof call === "object" && !Array.isArray(call) && (call.kind === undefined || call.kind === "llm");
-
 export class RunService {
   /** Executor job keys of runs whose job was keyed before the run existed (starts, replays). */
   private readonly jobKeys = new Map<string, string>();
@@ -142,6 +116,8 @@ export class RunService {
     private readonly flows: FlowService,
     private readonly bus: RunEventBus,
     private readonly executor: RunExecutor,
+    /** Where runs execute: threads off the API's event loop. */
+    private readonly threads: RunThreads,
     private readonly policy: RefPolicy,
     private readonly log: Log,
     /** Scale-out: runs execute on `crewflow worker` processes through BullMQ (replays stay in this process). */
@@ -149,8 +125,7 @@ export class RunService {
     /** How long this server's hold on a run lasts without renewal (lease.ts in store-prisma). */
     private readonly leaseTtlMs = DEFAULT_LEASE_TTL_MS,
   ) {
-    // A virtual flow file in the workspace: relative refs and crew paths resolve from the workspace.
-    this.sourcePath = join(policy.workspace, "flow.yaml");
+    this.sourcePath = workspaceSourcePath(policy);
   }
 
   /** This server as the holder of the runs it executes. */
@@ -177,21 +152,7 @@ export class RunService {
   // ---- checks before a run ----------------------------------------------------------------------
 
   private baseOptions(definition: FlowDefinition): FlowOptions {
-    return {
-      sourcePath: this.sourcePath,
-      modulePaths: [this.policy.workspace],
-      allowScripts: this.policy.allowScripts,
-      crews: this.crewRunner(definition),
-    };
-  }
-
-  private crewRunner(definition: FlowDefinition, model?: ReplayChatModel): CrewRunner {
-    return createCrewRunner({
-      definition,
-      sourceDir: dirname(this.sourcePath),
-      modulePaths: [this.policy.workspace],
-      ...(model ? { model } : {}),
-    });
+    return serverFlowOptions(this.policy, definition);
   }
 
   /** The policy (again: the workspace or the configuration may have changed since the save) and a build. */
@@ -253,45 +214,25 @@ export class RunService {
   // from. Either way the run exists with its id before the API answers, and a queued run survives a
   // restart (it is then interrupted, and resumable).
 
-  private host(loaded: Loaded, signal: AbortSignal, created: (runId: string) => void, published: () => string): HostOptions {
+  /** Where a job's run reports: its events go to the bus (live ones before their commit). */
+  private sink(signal: AbortSignal, created: (runId: string) => void, runId: () => string): JobSink {
     return {
-      definition: loaded.definition,
-      text: loaded.text,
-      sourcePath: this.sourcePath,
-      flowOptions: {
-        ...this.baseOptions(loaded.definition),
-        crews: cancellableCrewRunner(this.crewRunner(loaded.definition), signal),
-        onEvent: this.forwardLive(published),
+      signal,
+      created,
+      live: (event) => {
+        if (event.type === "method_execution_started")
+          this.bus.publishLive(runId(), { type: "started", seq: event.seq, method: event.method, execution: event.execution });
+        else if (event.type === "llm_stream")
+          this.bus.publishLive(runId(), { type: "token", seq: event.seq, method: event.method, execution: event.execution, delta: event.delta });
+        else if (event.type === "llm_waiting")
+          this.bus.publishLive(runId(), { type: "waiting", seq: event.seq, method: event.method, execution: event.execution, seconds: event.seconds });
       },
-      onRunCreated: created,
-      onCommitted: this.committed(published, signal),
-      holder: this.holder,
-      leaseTtlMs: this.leaseTtlMs,
+      committed: (events) => this.bus.publish(runId(), events),
     };
   }
 
-  /** Method starts, streamed tokens and model waits go to the bus's live channel as they happen (before the commit). */
-  private forwardLive(runId: () => string): (event: FlowEvent) => void {
-    return (event) => {
-      if (event.type === "method_execution_started")
-        this.bus.publishLive(runId(), { type: "started", seq: event.seq, method: event.method, execution: event.execution });
-      else if (event.type === "llm_stream")
-        this.bus.publishLive(runId(), { type: "token", seq: event.seq, method: event.method, execution: event.execution, delta: event.delta });
-      else if (event.type === "llm_waiting")
-        this.bus.publishLive(runId(), { type: "waiting", seq: event.seq, method: event.method, execution: event.execution, seconds: event.seconds });
-    };
-  }
-
-  /**
-   * Each committed batch goes to the bus. It is also where a cancelled job stops between steps: the
-   * store's journal calls this inside the engine's awaited commit after every finished method, so
-   * throwing the runtime's Cancelled there ends the run (store-prisma's host takes no abort signal yet).
-   */
-  private committed(runId: () => string, signal: AbortSignal): (events: readonly FlowEvent[]) => void {
-    return (events) => {
-      this.bus.publish(runId(), events);
-      if (signal.aborted && !events.some((e) => TERMINAL_TYPES.has(e.type))) throw new Cancelled();
-    };
+  private job(loaded: Loaded, order: ThreadJob["order"]): ThreadJob {
+    return { order, definition: loaded.definition, text: loaded.text };
   }
 
   /** The executor's job of a run (a replay's job is keyed before its run exists). */
@@ -334,7 +275,7 @@ export class RunService {
   private submit(
     key: string,
     options: { runId: string | null; expectFrom: number | null; immediate?: boolean },
-    work: (signal: AbortSignal, created: (runId: string) => void, runId: () => string) => Promise<HostResult>,
+    work: (signal: AbortSignal, created: (runId: string) => void, runId: () => string) => Promise<ThreadResult>,
   ): { state: JobState; known: Promise<string>; name(runId: string): void } {
     let runId: string | null = null;
     let announce!: (runId: string) => void;
@@ -369,20 +310,25 @@ export class RunService {
         runId: key,
         ...(options.immediate ? { immediate: true } : {}),
         run: async (signal) => {
-          let result: HostResult;
+          let result: ThreadResult;
           try {
             result = await work(signal, created, () => runId ?? key);
           } catch (err) {
-            result = { status: "failed", runId: runId ?? "", flow: null, outcome: null, error: err };
+            result = { status: "failed", runId: runId ?? "", recorded: false, error: errorInfo(err), replay: null };
           }
+          if (result.replay && runId !== null) this.remember(runId, result.replay);
           try {
             const reason = signal.aborted ? (signal.reason as AbortReason) : null;
-            if (runId === null) refuse(result.error ?? new Error("the run could not start"));
+            if (runId === null) refuse(libraryError(result.error ?? { type: "Error", message: "the run could not start" }));
             else if (reason && result.status !== "completed") await stopped(reason);
             else if (result.status === "failed") {
-              const error = errorInfo(result.error);
-              // Nothing ran (the flow did not build): the store's host left the row as it was.
-              if (!result.flow) await this.store.updateRun(runId, { status: "failed", error, endedAt: new Date().toISOString() });
+              const error = result.error ?? { type: "Error", message: "the run failed" };
+              // The host did not record the end (the flow did not build, a limit ended its thread):
+              // record it here, and let go of the run so it can be resumed at once.
+              if (!result.recorded) {
+                await this.store.updateRun(runId, { status: "failed", error, endedAt: new Date().toISOString() });
+                await this.letGo(runId);
+              }
               this.log.warn({ runId, err: error }, "run failed");
             }
           } catch (err) {
@@ -449,9 +395,9 @@ export class RunService {
     const decided = new Promise<string | null>((resolve) => (recorded = resolve));
     const job = this.submit(`start:${randomUUID()}`, { runId: null, expectFrom: 1 }, async (signal, created, id) => {
       const queuedRun = await decided;
-      if (signal.aborted) return { status: "failed", runId: queuedRun ?? "", flow: null, outcome: null, error: new Cancelled() };
+      if (signal.aborted) return { status: "failed", runId: queuedRun ?? "", recorded: false, error: { type: "Cancelled", message: "cancelled before it started" }, replay: null };
       const request: RunRequest = queuedRun ? { kind: "resume", runId: queuedRun } : { kind: "new", inputs };
-      return runFlow(this.store, this.host(loaded, signal, created, id), request);
+      return this.threads.execute(this.job(loaded, { kind: "run", request }), this.sink(signal, created, id));
     });
     if (job.state === "running") recorded(null);
     else {
@@ -492,7 +438,9 @@ export class RunService {
       return { runId: run.runId, status: "queued" };
     }
     const request: RunRequest = { kind: "resume", runId: run.runId, ...(input.feedback !== undefined ? { feedback: input.feedback } : {}) };
-    this.submit(run.runId, { runId: run.runId, expectFrom: null }, (signal, created, id) => runFlow(this.store, this.host(loaded, signal, created, id), request));
+    this.submit(run.runId, { runId: run.runId, expectFrom: null }, (signal, created, id) =>
+      this.threads.execute(this.job(loaded, { kind: "run", request }), this.sink(signal, created, id)),
+    );
     return { runId: run.runId, status: this.started(run.runId) };
   }
 
@@ -527,7 +475,9 @@ export class RunService {
       await this.enqueue({ runId });
       return { runId, status: "queued", parentRunId: run.runId, parentSeq: seq };
     }
-    this.submit(runId, { runId, expectFrom: 1 }, (signal, created, id) => runFlow(this.store, this.host(loaded, signal, created, id), { kind: "resume", runId }));
+    this.submit(runId, { runId, expectFrom: 1 }, (signal, created, id) =>
+      this.threads.execute(this.job(loaded, { kind: "run", request: { kind: "resume", runId } }), this.sink(signal, created, id)),
+    );
     return { runId, status: this.started(runId), parentRunId: run.runId, parentSeq: seq };
   }
 
@@ -543,18 +493,9 @@ export class RunService {
     await this.checkRunnable(loaded);
     const key = `replay:${randomUUID()}`;
     let replayId: string;
-    const { known } = this.submit(key, { runId: null, expectFrom: 1, immediate: true }, async (signal, created, id) => {
-      const host = this.host(loaded, signal, created, id);
-      const report = await replayRun(this.store, run.runId, {
-        definition: { text: loaded.text, sourcePath: this.sourcePath },
-        ...(host.flowOptions ? { flowOptions: host.flowOptions } : {}),
-        replayModel: (calls) => cancellableCrewRunner(this.crewRunner(loaded.definition, new ReplayChatModel(calls.filter(isLlmRecord))), signal),
-        onRunCreated: created,
-        ...(host.onCommitted ? { onCommitted: host.onCommitted } : {}),
-      });
-      this.remember(report.result.runId, report);
-      return report.result;
-    });
+    const { known } = this.submit(key, { runId: null, expectFrom: 1, immediate: true }, (signal, created, id) =>
+      this.threads.execute(this.job(loaded, { kind: "replay", of: run.runId }), this.sink(signal, created, id)),
+    );
     try {
       replayId = await known;
     } catch (err) {
@@ -563,19 +504,15 @@ export class RunService {
     return { runId: replayId, of: run.runId, status: this.started(replayId) };
   }
 
-  private remember(runId: string, report: ReplayReport): void {
+  private remember(runId: string, summary: ReplaySummary): void {
     if (this.replays.size >= 1000) this.replays.delete(this.replays.keys().next().value!);
-    this.replays.set(runId, {
-      of: report.of,
-      identical: report.identical,
-      sameVersion: report.sameVersion,
-      stepsMatch: report.stepsMatch,
-      stateMatch: report.stateMatch,
-      recordedCalls: report.recordedCalls,
-      replayedCalls: report.replayedCalls,
-      liveCalls: report.liveCalls,
-      firstStepDifference: report.firstStepDifference,
-    });
+    this.replays.set(runId, summary);
+  }
+
+  /** Releases this server's lease on a run whose thread ended without releasing it. */
+  private async letGo(runId: string): Promise<void> {
+    const claim = await this.store.claimRun(runId, this.holder, this.leaseTtlMs);
+    if (claim && "lease" in claim) await this.store.releaseLease(runId, claim.lease);
   }
 
   /** Stops a queued or running job; a paused or interrupted run is marked cancelled. */
@@ -840,6 +777,14 @@ export class RunService {
  * the run is queued or running. Not resumable: the committed log (`events`) has every one of these
  * once the method ends.
  */
+/** A library error reported across a thread, as the class the API maps to an answer (errors.ts). */
+function libraryError(info: ErrorInfo): Error {
+  const make = { ReplayUnavailable, PatchError, DiffError }[info.type];
+  const err = make ? new make(info.message) : new Error(info.message);
+  if (!make) err.name = info.type;
+  return err;
+}
+
 export async function* liveEvents(bus: RunEventBus, runId: string, signal?: AbortSignal): AsyncGenerator<LiveEvent[], void, undefined> {
   if (!bus.isOpen(runId)) return;
   const queue = new AsyncQueue<LiveEvent | null>();

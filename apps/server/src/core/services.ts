@@ -1,7 +1,7 @@
 // Everything the API calls, wired once per server: the store, flows, runs, the executor and the bus.
 import { mkdirSync } from "node:fs";
 import { BullmqExecutor, queueSettingsFromEnv } from "@crewflow/executor-bullmq";
-import { PrismaRunStore } from "@crewflow/store-prisma";
+import { PrismaRunStore, leaseHolder } from "@crewflow/store-prisma";
 import type { ServerConfig } from "../config";
 import { RunEventBus } from "./bus";
 import { FlowCatalog } from "./catalog";
@@ -9,6 +9,7 @@ import { InProcessExecutor } from "./executor";
 import { FlowService } from "./flows";
 import type { RefPolicy } from "./policy";
 import { type Log, RunService } from "./runs";
+import { RunThreads } from "./threads/pool";
 
 export interface Services {
   config: ServerConfig;
@@ -16,6 +17,8 @@ export interface Services {
   flows: FlowService;
   runs: RunService;
   executor: InProcessExecutor;
+  /** The threads runs execute on (off the API's event loop). */
+  threads: RunThreads;
   bus: RunEventBus;
   /** The scale-out executor when `config.executor` is "bullmq". */
   remote: BullmqExecutor | null;
@@ -44,7 +47,12 @@ export async function createServices(config: ServerConfig, log: Log, options: Se
       throw err;
     }
   }
-  const runs = new RunService(store, flows, bus, executor, policy, log, remote, config.leaseTtlMs);
+  const threads = new RunThreads(
+    { store: store.openOptions, policy, holder: leaseHolder("server"), leaseTtlMs: config.leaseTtlMs },
+    { threads: config.runThreads, blockMs: config.runBlockMs, memoryMb: config.runMemoryMb },
+    (message, detail) => log.warn(detail, message),
+  );
+  const runs = new RunService(store, flows, bus, executor, threads, policy, log, remote, config.leaseTtlMs);
   await runs.startRecovery();
   return {
     config,
@@ -52,11 +60,13 @@ export async function createServices(config: ServerConfig, log: Log, options: Se
     flows,
     runs,
     executor,
+    threads,
     bus,
     remote,
     async close() {
       runs.stopRecovery();
       await executor.close();
+      await threads.close();
       await remote?.close();
       if (!options.store) await store.close();
     },
