@@ -1,5 +1,6 @@
 // The tRPC API end to end: a real server on an ephemeral port (its own temp SQLite file), a real
 // tRPC client over HTTP (batch link + SSE subscription link with `eventsource`).
+import { randomUUID } from "node:crypto";
 import { writeFileSync } from "node:fs";
 import type { IncomingMessage } from "node:http";
 import { join } from "node:path";
@@ -97,16 +98,25 @@ describe("tRPC API over HTTP", () => {
   it("reconnects by itself when the connection drops mid-run and misses nothing", async () => {
     const { client, app } = server;
     const flow = (await client.flows.list.query()).find((f) => f.name === "SlowFlow")!;
-    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 120 } });
+    // The run holds after its first step until the gate file exists.
+    const gate = join(server.root, `gate-${randomUUID()}`);
+    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 1, gate } });
     const resumed: string[] = [];
     const onRequest = (req: IncomingMessage) => {
       if (req.url?.startsWith("/trpc/events.run") && req.headers["last-event-id"]) resumed.push(String(req.headers["last-event-id"]));
     };
     app.server.on("request", onRequest);
-    const collecting = collect(client, runId);
-    await new Promise((r) => setTimeout(r, 300));
-    app.server.closeAllConnections(); // every socket, the SSE stream included: EventSource reconnects with Last-Event-ID
-    const got = await collecting;
+    let dropped = false;
+    const got = await collect(client, runId, {
+      onEvents: () => {
+        if (dropped) return;
+        dropped = true;
+        // Once events have arrived: drop every socket, the SSE stream included (EventSource reconnects
+        // with Last-Event-ID), then let the run go on.
+        app.server.closeAllConnections();
+        writeFileSync(gate, "open");
+      },
+    });
     app.server.off("request", onRequest);
     expect(got.completed).toBe(true);
     expect(seqs(got.events)).toEqual(range(1, got.events.length));
@@ -200,11 +210,16 @@ describe("tRPC API over HTTP", () => {
   it("cancels a running run", async () => {
     const { client } = server;
     const flow = (await client.flows.list.query()).find((f) => f.name === "SlowFlow")!;
-    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 150 } });
-    const collecting = collect(client, runId);
-    await new Promise((r) => setTimeout(r, 200));
-    await client.runs.cancel.mutate({ runId });
-    const got = await collecting;
+    // The run holds after its first step until the gate file exists: cancel it there, then let it go on.
+    const gate = join(server.root, `gate-${randomUUID()}`);
+    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 1, gate } });
+    let cancelling: Promise<unknown> | null = null;
+    const got = await collect(client, runId, {
+      onEvents: () => {
+        cancelling ??= client.runs.cancel.mutate({ runId }).then(() => writeFileSync(gate, "open"));
+      },
+    });
+    await cancelling;
     expect(got.completed).toBe(true);
     const run = await waitForRun(client, runId);
     expect(run.status).toBe("cancelled");

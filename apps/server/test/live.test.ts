@@ -1,6 +1,6 @@
 // events.live: a running method's start and its streamed LLM tokens reach a subscriber as they happen
 // (the committed log only has them once the method ends). Real server, real tRPC over HTTP + SSE.
-import { writeFileSync } from "node:fs";
+import { existsSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -18,6 +18,7 @@ state:
     properties:
       delay: { type: integer }
       count: { type: integer }
+      gate: { type: string }
   default: { delay: 300, count: 0 }
 methods:
   wait:
@@ -37,14 +38,17 @@ methods:
 
 type LiveEvent = { type: "started"; seq: number; method: string; execution: number } | { type: "token"; seq: number; method: string; execution: number; delta: string };
 
-function collectLive(client: Client, runId: string): Promise<{ events: LiveEvent[]; completed: boolean; error: unknown }> {
+function collectLive(client: Client, runId: string, onData?: () => void): Promise<{ events: LiveEvent[]; completed: boolean; error: unknown }> {
   return new Promise((resolve) => {
     const out = { events: [] as LiveEvent[], completed: false, error: null as unknown };
     const timer = setTimeout(() => (subscription.unsubscribe(), resolve(out)), 20_000);
     const subscription = client.events.live.subscribe(
       { runId },
       {
-        onData: (message) => out.events.push(...(message.events as LiveEvent[])),
+        onData: (message) => {
+          out.events.push(...(message.events as LiveEvent[]));
+          onData?.();
+        },
         onError: (err) => (clearTimeout(timer), (out.error = err), resolve(out)),
         onComplete: () => (clearTimeout(timer), (out.completed = true), resolve(out)),
       },
@@ -91,12 +95,13 @@ describe("events.live over HTTP", () => {
 
   it("a late subscriber first gets the method that runs now", async () => {
     const { client } = server;
-    const { flow } = await client.flows.create.mutate({ text: STREAM_FLOW.replace("StreamFlow", "StreamFlowLate").replace("delay: 300", "delay: 1500") });
-    const { runId } = await client.runs.start.mutate({ flowId: flow.id });
-    // `wait` (1.5 s) has started before anyone listens; its start is not committed until it ends.
-    for (let i = 0; i < 100 && (await client.runs.get.query({ runId })).status !== "running"; i++) await new Promise((r) => setTimeout(r, 20));
-    await new Promise((r) => setTimeout(r, 200));
-    const late = await collectLive(client, runId);
+    const { flow } = await client.flows.create.mutate({ text: STREAM_FLOW.replace("StreamFlow", "StreamFlowLate").replace("steps.mjs:tick", "steps.mjs:hold") });
+    // `wait` holds until the gate file exists: it has started before anyone listens, and its start is
+    // not committed until it ends. The gate opens once the late subscriber has its first message.
+    const gate = join(server.root, "late-gate");
+    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { gate } });
+    while (!existsSync(`${gate}.entered`)) await new Promise((r) => setTimeout(r, 20));
+    const late = await collectLive(client, runId, () => existsSync(gate) || writeFileSync(gate, "open"));
     expect(late.completed).toBe(true);
     expect(late.events[0]).toMatchObject({ type: "started", method: "wait" });
     expect(late.events.filter((e) => e.type === "started").map((e) => e.method)).toEqual(["wait", "answer"]);

@@ -28,7 +28,9 @@ describe("a server that dies mid-run", () => {
     const first = await spawnServer(dataDir, workspace);
     const client = makeClient(first.url);
     const { flow } = await client.flows.create.mutate({ text: SLOW_FLOW });
-    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 400 } });
+    // The run holds after its first step until the gate file exists, however slow this machine is.
+    const gate = join(root, "gate");
+    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 1, gate } });
     // flow_started, one started, one finished, two started: then the process dies.
     const before = await collect(client, runId, { stopAfter: 4 });
     first.child.kill("SIGKILL");
@@ -38,6 +40,7 @@ describe("a server that dies mid-run", () => {
     const interrupted = await server.client.runs.get.query({ runId });
     expect(interrupted.status).toBe("interrupted");
 
+    writeFileSync(gate, "open");
     await server.client.runs.resume.mutate({ runId });
     const rest = await collect(server.client, runId, { lastEventId: String(before.events.at(-1)!.seq) });
     expect(rest.completed).toBe(true);

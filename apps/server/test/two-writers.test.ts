@@ -18,7 +18,6 @@ const ROOT = resolve(here, "../../..");
 const root = mkdtempSync(join(tmpdir(), "crewflow-writers-"));
 afterAll(() => removeDir(root));
 
-
 describe("one writer per run", () => {
   it("refuses a CLI resume of a run a live server executes, and a second server leaves it alone", async () => {
     const dataDir = join(root, "data");
@@ -29,7 +28,9 @@ describe("one writer per run", () => {
     const first = await spawnServer(dataDir, workspace);
     const client = makeClient(first.url);
     const { flow } = await client.flows.create.mutate({ text: SLOW_FLOW });
-    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 700 } });
+    // The run holds after its first step until the gate file exists, however slow this machine is.
+    const gate = join(root, "gate");
+    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 1, gate } });
     // The first step has committed: the run is under way on the first server.
     await collect(client, runId, { stopAfter: 3 });
 
@@ -48,6 +49,7 @@ describe("one writer per run", () => {
     try {
       expect((await second.client.runs.get.query({ runId })).status).toBe("running");
       await expect(second.client.runs.resume.mutate({ runId })).rejects.toThrow(/is running|being executed/);
+      writeFileSync(gate, "open");
 
       const done = await waitForRun(client, runId);
       expect(done.status).toBe("completed");

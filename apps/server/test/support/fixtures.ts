@@ -111,6 +111,7 @@ state:
     properties:
       delay: { type: integer }
       count: { type: integer }
+      gate: { type: string }
   default: { delay: 40, count: 0 }
 methods:
   one:
@@ -130,9 +131,20 @@ methods:
     do: { ref: ./steps.mjs:tick }
 `;
 
-/** The workspace module SLOW_FLOW uses. */
-export const STEPS_MODULE = `export async function tick(flow) {
+/**
+ * The workspace module SLOW_FLOW uses. With a \`gate\` file in the state, every step after the first
+ * waits until that file exists: a test holds a run mid-way on progress, not on time.
+ */
+export const STEPS_MODULE = `import { existsSync, writeFileSync } from "node:fs";
+/** Marks that it has started (the gate's name + ".entered"), waits for the gate, then ticks. */
+export async function hold(flow) {
+  writeFileSync(flow.state.gate + ".entered", "");
+  while (!existsSync(flow.state.gate)) await new Promise((resolve) => setTimeout(resolve, 20));
+  return tick(flow);
+}
+export async function tick(flow) {
   await new Promise((resolve) => setTimeout(resolve, flow.state.delay ?? 40));
+  while (flow.state.gate && flow.state.count >= 1 && !existsSync(flow.state.gate)) await new Promise((resolve) => setTimeout(resolve, 20));
   flow.state.count = (flow.state.count ?? 0) + 1;
   return flow.state.count;
 }

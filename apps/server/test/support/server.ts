@@ -78,7 +78,11 @@ export interface Collected {
  * Subscribes to a run's events until the subscription completes (the run's job ended), `stopAfter`
  * events arrived (then unsubscribes after that message, like a dropped client), or `timeoutMs` passed.
  */
-export function collect(client: Client, runId: string, options: { lastEventId?: string; stopAfter?: number; timeoutMs?: number } = {}): Promise<Collected> {
+export function collect(
+  client: Client,
+  runId: string,
+  options: { lastEventId?: string; stopAfter?: number; timeoutMs?: number; onEvents?: (events: readonly FlowEvent[]) => void } = {},
+): Promise<Collected> {
   return new Promise((resolve) => {
     const out: Collected = { events: [], ids: [], error: null, completed: false };
     let finished = false;
@@ -97,6 +101,7 @@ export function collect(client: Client, runId: string, options: { lastEventId?: 
           // A message is a batch of events; its id is the seq of its last event.
           out.events.push(...message.data.events);
           out.ids.push(message.id);
+          options.onEvents?.(message.data.events);
           if (options.stopAfter !== undefined && out.events.length >= options.stopAfter) finish();
         },
         onError(err) {
