@@ -94,4 +94,27 @@ describe("run isolation", () => {
     const ok = await client.runs.start.mutate({ flowId: await flowOf("AfterHoard", "./steps.mjs:gate") });
     expect((await waitForRun(client, ok.runId)).status).toBe("completed");
   });
+
+  it("importing a 20,000-method flow does not hold up the API: health keeps answering throughout", async () => {
+    const lines = ["schema: crewai.flow/v1", "name: Huge", "methods:", '  m0: {start: true, do: {call: expression, expr: "0"}}'];
+    for (let i = 1; i < 20_000; i++) lines.push(`  m${i}: {listen: m${i - 1}, do: {call: expression, expr: "${i}"}}`);
+    const text = `${lines.join("\n")}\n`;
+    const started = performance.now();
+    let finished = 0;
+    const importing = server.client.flows.importYaml.mutate({ yaml: text }).finally(() => (finished = performance.now()));
+    // Health is asked back to back while the text is read; the longest silence between two answers
+    // must be a small part of the whole read (read on the API's loop, it was all of it).
+    const answers: number[] = [];
+    while (!finished) {
+      expect(await health()).toBe(200);
+      answers.push(performance.now());
+    }
+    const imported = await importing;
+    expect(imported.created).toBe(true);
+    expect(imported.flow.name).toBe("Huge");
+    const total = finished - started;
+    const gaps = answers.map((t, i) => t - (answers[i - 1] ?? started));
+    expect(answers.length).toBeGreaterThan(10);
+    expect(Math.max(...gaps)).toBeLessThan(total / 2);
+  });
 });

@@ -1,11 +1,12 @@
 // Flow documents over the API: validated with the definition package's loader (diagnostics with
 // paths), checked against the server's ref policy, stored as immutable versions. A save names the
 // version it was based on; a save based on anything but the head is a conflict, never an overwrite.
-import { type Diagnostic, type FlowDefinition, exportForCrewAI, loadDefinitionText, openDocument } from "@crewflow/definition";
+import { type Diagnostic, type FlowDefinition, exportForCrewAI, openDocument } from "@crewflow/definition";
 import { type PrismaRunStore, diffStates } from "@crewflow/store-prisma";
 import { type FlowCatalog, type FlowInfo, type VersionInfo } from "./catalog";
 import { type Problem, badRequest, conflict, notFound, summarize } from "./errors";
 import { type RefPolicy, checkDefinition } from "./policy";
+import { type DocumentReader, DocumentTimeoutError } from "./threads/documents";
 
 /** A diagnostic as the API returns it. */
 export interface DiagnosticView {
@@ -19,6 +20,12 @@ export interface ValidationView {
   valid: boolean;
   name: string | null;
   errors: DiagnosticView[];
+  warnings: DiagnosticView[];
+}
+
+/** A text that passed validation, with what it defines. */
+interface Accepted {
+  definition: FlowDefinition;
   warnings: DiagnosticView[];
 }
 
@@ -92,11 +99,22 @@ export class FlowService {
     private readonly store: PrismaRunStore,
     private readonly catalog: FlowCatalog,
     private readonly policy: RefPolicy,
+    /** Reads flow texts (large ones off the API's event loop). */
+    private readonly documents: DocumentReader,
   ) {}
 
+  private async read(text: string) {
+    try {
+      return await this.documents.read(text, VALIDATION_SOURCE);
+    } catch (err) {
+      if (err instanceof DocumentTimeoutError) throw badRequest(`The flow could not be read: ${err.message}.`, [{ path: "", message: err.message }]);
+      throw err;
+    }
+  }
+
   /** The loader's diagnostics plus the server policy's (refs it refuses are errors). */
-  validate(text: string): ValidationView & { definition: FlowDefinition | null } {
-    const loaded = loadDefinitionText(text, { sourcePath: VALIDATION_SOURCE });
+  async validate(text: string): Promise<ValidationView & { definition: FlowDefinition | null }> {
+    const loaded = await this.read(text);
     const errors = loaded.errors.map(view);
     const warnings = loaded.warnings.map(view);
     if (loaded.definition) {
@@ -109,8 +127,8 @@ export class FlowService {
   }
 
   /** Like validate, but a BAD_REQUEST listing the errors when the text is not acceptable. */
-  private accept(text: string): { definition: FlowDefinition; warnings: DiagnosticView[] } {
-    const result = this.validate(text);
+  private async accept(text: string): Promise<Accepted> {
+    const result = await this.validate(text);
     if (!result.definition) throw badRequest(`The flow is not valid: ${summarize(result.errors)}`, result.errors);
     return { definition: result.definition, warnings: result.warnings };
   }
@@ -168,7 +186,7 @@ export class FlowService {
       if (this.texts.size >= 1000) this.texts.delete(this.texts.keys().next().value!);
       this.texts.set(key, found);
     }
-    return { flowId: flow.id, flowName: flow.name, version: found.version, text: found.text, definition: this.parse(found.version.id, found.text) };
+    return { flowId: flow.id, flowName: flow.name, version: found.version, text: found.text, definition: await this.parse(found.version.id, found.text) };
   }
 
   /** A stored version by id (a run's version), parsed. */
@@ -180,26 +198,26 @@ export class FlowService {
       flowName: version.flowName,
       version: { id: version.versionId, number: version.number, hash: version.hash, createdAt: version.createdAt },
       text: version.definition,
-      definition: this.parse(version.versionId, version.definition),
+      definition: await this.parse(version.versionId, version.definition),
     };
   }
 
-  private parse(versionId: string, text: string): FlowDefinition {
-    return this.parseVersion(versionId, text).definition;
+  private async parse(versionId: string, text: string): Promise<FlowDefinition> {
+    return (await this.parseVersion(versionId, text)).definition;
   }
 
   /**
    * A version's mapping as written (`x-crewflow` included): the editor opens a flow from it instead
    * of parsing the YAML text in the browser (a 2,000-method flow's text takes most of a second there).
    */
-  writtenData(loaded: LoadedVersion): unknown {
-    return this.parseVersion(loaded.version.id, loaded.text).data;
+  async writtenData(loaded: LoadedVersion): Promise<unknown> {
+    return (await this.parseVersion(loaded.version.id, loaded.text)).data;
   }
 
-  private parseVersion(versionId: string, text: string): { definition: FlowDefinition; data: unknown } {
+  private async parseVersion(versionId: string, text: string): Promise<{ definition: FlowDefinition; data: unknown }> {
     const cached = this.parsed.get(versionId);
     if (cached) return cached;
-    const loaded = loadDefinitionText(text, { sourcePath: VALIDATION_SOURCE });
+    const loaded = await this.read(text);
     if (!loaded.definition) throw badRequest(`The stored flow version is not valid: ${summarize(loaded.errors.map(view))}`, loaded.errors.map(view));
     if (this.parsed.size >= 1000) this.parsed.delete(this.parsed.keys().next().value!);
     const parsed = { definition: loaded.definition, data: loaded.data };
@@ -208,9 +226,9 @@ export class FlowService {
   }
 
   /** A new flow from a definition text, or from CrewAI's project template given just a name. */
-  async create(input: { text: string } | { name: string }): Promise<{ flow: FlowInfo; warnings: DiagnosticView[] }> {
+  async create(input: { text: string } | { name: string }, accepted?: Accepted): Promise<{ flow: FlowInfo; warnings: DiagnosticView[] }> {
     const text = "text" in input ? input.text : templateText(input.name);
-    const { definition, warnings } = this.accept(text);
+    const { definition, warnings } = accepted ?? (await this.accept(text));
     return this.locks.run(`name:${definition.name}`, async () => {
       const existing = await this.catalog.find(definition.name);
       if (existing)
@@ -231,8 +249,11 @@ export class FlowService {
    * came first it is no longer the head and the save is refused with CONFLICT. Versions are
    * content-addressed: saving the text of an earlier version makes that version the head again.
    */
-  async save(input: { flowId: string; baseVersion: number; text: string }): Promise<{ flow: FlowInfo; version: VersionInfo; changed: boolean; warnings: DiagnosticView[] }> {
-    const { definition, warnings } = this.accept(input.text);
+  async save(
+    input: { flowId: string; baseVersion: number; text: string },
+    accepted?: Accepted,
+  ): Promise<{ flow: FlowInfo; version: VersionInfo; changed: boolean; warnings: DiagnosticView[] }> {
+    const { definition, warnings } = accepted ?? (await this.accept(input.text));
     const target = await this.requireActive(input.flowId);
     return this.locks.run(`name:${target.name}`, async () => {
       const flow = await this.fresh(target.id);
@@ -253,15 +274,16 @@ export class FlowService {
 
   /** CrewAI's YAML as a new flow, or (with `replace`) as a new version of the flow of that name. */
   async importYaml(input: { yaml: string; replace: boolean }): Promise<{ flow: FlowInfo; created: boolean; warnings: DiagnosticView[] }> {
-    const { definition, warnings } = this.accept(input.yaml);
+    const accepted = await this.accept(input.yaml);
+    const { definition, warnings } = accepted;
     const existing = await this.catalog.find(definition.name);
     if (existing) this.forget(existing);
     if (!existing || !input.replace) {
-      const created = await this.create({ text: input.yaml });
+      const created = await this.create({ text: input.yaml }, accepted);
       return { flow: created.flow, created: true, warnings };
     }
     if (existing.deleted && !(await this.catalog.setDeleted(existing, false))) throw conflict(`Flow '${existing.name}' changed while it was being imported; try again.`);
-    const saved = await this.save({ flowId: existing.id, baseVersion: existing.head.number, text: input.yaml });
+    const saved = await this.save({ flowId: existing.id, baseVersion: existing.head.number, text: input.yaml }, accepted);
     return { flow: saved.flow, created: false, warnings };
   }
 

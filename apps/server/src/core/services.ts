@@ -9,6 +9,7 @@ import { InProcessExecutor } from "./executor";
 import { FlowService } from "./flows";
 import type { RefPolicy } from "./policy";
 import { type Log, RunService } from "./runs";
+import { DocumentReader } from "./threads/documents";
 import { RunThreads } from "./threads/pool";
 
 export interface Services {
@@ -37,7 +38,8 @@ export async function createServices(config: ServerConfig, log: Log, options: Se
   const policy: RefPolicy = { workspace: config.workspace, allowedModules: config.allowedModules, allowScripts: config.allowScripts };
   const bus = new RunEventBus();
   const executor = new InProcessExecutor(config.maxConcurrentRuns, (runId, err) => log.error({ runId, err }, "run job crashed"));
-  const flows = new FlowService(store, new FlowCatalog(store), policy);
+  const documents = new DocumentReader();
+  const flows = new FlowService(store, new FlowCatalog(store), policy, documents);
   let remote: BullmqExecutor | null = null;
   if (config.executor === "bullmq") {
     try {
@@ -67,6 +69,7 @@ export async function createServices(config: ServerConfig, log: Log, options: Se
       runs.stopRecovery();
       await executor.close();
       await threads.close();
+      await documents.close();
       await remote?.close();
       if (!options.store) await store.close();
     },

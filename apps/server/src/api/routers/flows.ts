@@ -11,7 +11,7 @@ export const flowsRouter = createTRPCRouter({
   get: procedure.input(flowsInput.get).query(async ({ ctx, input }) => {
     const flow = await ctx.services.flows.require(input.flowId);
     const loaded = await ctx.services.flows.load(flow, input.version);
-    return { flow, version: loaded.version, text: loaded.text, data: ctx.services.flows.writtenData(loaded) as JsonValue };
+    return { flow, version: loaded.version, text: loaded.text, data: (await ctx.services.flows.writtenData(loaded)) as JsonValue };
   }),
 
   create: procedure.input(flowsInput.create).mutation(({ ctx, input }) => ctx.services.flows.create(input)),
@@ -36,8 +36,8 @@ export const flowsRouter = createTRPCRouter({
   exportYaml: procedure.input(flowsInput.exportYaml).query(({ ctx, input }) => ctx.services.flows.exportYaml(input)),
 
   /** Diagnostics with paths: the loader's and this server's ref policy (nothing is saved). */
-  validate: procedure.input(flowsInput.validate).query(({ ctx, input }) => {
-    const { definition: _definition, ...result } = ctx.services.flows.validate(input.text);
+  validate: procedure.input(flowsInput.validate).query(async ({ ctx, input }) => {
+    const { definition: _definition, ...result } = await ctx.services.flows.validate(input.text);
     return result;
   }),
 });

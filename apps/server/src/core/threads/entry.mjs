@@ -18,4 +18,4 @@ setInterval(tick, 100);
 tick();
 
 register();
-await import("./worker.ts");
+await import(workerData.body === "documents" ? "./document-worker.ts" : "./worker.ts");
