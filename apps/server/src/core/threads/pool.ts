@@ -115,7 +115,8 @@ export class RunThreads {
     const heartbeat = new SharedArrayBuffer(8);
     const worker = new Worker(new URL("./entry.mjs", import.meta.url), {
       workerData: { ...this.settings, heartbeat } satisfies ThreadSettings,
-      resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb },
+      // A small young generation: the process-wide --max-semi-space-size=32 suits the API thread, not 2+ more heaps.
+      resourceLimits: { maxOldGenerationSizeMb: this.limits.memoryMb, maxYoungGenerationSizeMb: 16 },
       env: process.env,
     });
     worker.unref();
