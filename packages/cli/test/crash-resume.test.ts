@@ -1,4 +1,5 @@
-// Crash-resume property test: generated flows (router loops, `or`/`and` joins, `each`) run by the CLI,
+// Crash-resume property test: generated flows (router loops, `or`/`and` joins, `each`, a human-feedback
+// pause answered with `--feedback`) run by the CLI,
 // SIGKILLed at every step boundary (the process kills itself as step N starts) and right after a step's
 // side effect (inside the step, before its commit), then resumed with `--resume` until they end. Each
 // must end exactly as an uninterrupted run does: the same status, output, state and method sequence;
@@ -47,13 +48,22 @@ async function runToEnd(file: string, db: Database, tag: string, crash: Record<s
   const env = { ...db.env, EFFECTS: effects, STARTS: starts, ...crash };
   let result = await crewflow(["run", file, "--json", "--db", db.url], env);
   let crashes = 0;
+  let answers = 0;
   const runId = /run (\S+) started/.exec(result.stderr)?.[1];
-  while (result.stdout.trim() === "") {
-    // Killed: the process printed no report.
-    crashes += 1;
-    expect(runId, `the run started before the crash (${result.stderr})`).toBeTruthy();
-    expect(crashes, "resumes needed").toBeLessThan(5);
-    result = await crewflow(["run", "--resume", runId!, "--json", "--db", db.url], env);
+  const statusOf = async (id: string) => (JSON.parse((await crewflow(["show", id, "--json", "--db", db.url], db.env)).stdout) as { run: { status: string } }).run.status;
+  for (;;) {
+    const paused = result.stdout.trim() !== "" && (JSON.parse(result.stdout) as Report).status === "paused";
+    if (result.stdout.trim() !== "" && !paused) break;
+    if (paused) answers += 1;
+    else {
+      // Killed: the process printed no report.
+      crashes += 1;
+      expect(runId, `the run started before the crash (${result.stderr})`).toBeTruthy();
+    }
+    expect(crashes + answers, "resumes needed").toBeLessThan(6);
+    // A paused run (now, or when the kill came before the answer was taken) gets the same answer.
+    const answer = paused || (await statusOf(runId!)) === "paused" ? ["--feedback", "looks good"] : [];
+    result = await crewflow(["run", "--resume", runId!, ...answer, "--json", "--db", db.url], env);
   }
   const report = JSON.parse(result.stdout) as Report;
   if (runId) expect(report.runId).toBe(runId);
@@ -96,7 +106,7 @@ async function pool<T, R>(items: readonly T[], limit: number, work: (item: T) =>
 function crashSuite(database: () => Database, seeds: readonly number[]) {
   it.each(seeds)("seed %i: killed at every step start and inside some steps, resumed, ends as an uninterrupted run", async (seed) => {
     const db = database();
-    const flow = generateCrashFlow(seed);
+    const flow = generateCrashFlow(seed, { feedback: true });
     const file = join(dir, `${db.name}-${flow.name}.yaml`);
     writeFileSync(file, flow.yaml);
     const reference = await runToEnd(file, db, `${db.name}-${seed}-ref`);

@@ -1,6 +1,6 @@
 // Test support for crash-resume tests (CLI and server): a workspace module whose steps log their side
 // effects and can kill their own process at a chosen step, and a seeded generator of flows with router
-// loops, `or`/`and` joins and `each` that use it. Environment read by the module: STARTS (a file
+// loops, `or`/`and` joins, `each` and human feedback that use it. Environment read by the module: STARTS (a file
 // counting step starts across processes), EFFECTS (the side-effect log), CRASH_AT (SIGKILL as that
 // step starts), CRASH_AFTER (SIGKILL right after that step's side effect, before its commit).
 
@@ -41,7 +41,7 @@ export async function item(flow, value) {
   effect(flow, "item:" + value, n);
   return value * 2;
 }
-${["init", "step", "left", "right", "both", "either", "fin"].map((m) => `export const ${m} = (flow) => work(flow, "${m}");`).join("\n")}
+${["init", "step", "left", "right", "both", "either", "review", "fin"].map((m) => `export const ${m} = (flow) => work(flow, "${m}");`).join("\n")}
 `;
 
 /** A small seeded generator (mulberry32), so a failing seed can be rerun. */
@@ -56,8 +56,11 @@ export function random(seed: number): () => number {
   };
 }
 
-/** A flow with a router loop of `k` rounds, optionally a fan-out with `and`/`or` joins and an `each`. */
-export function generateCrashFlow(seed: number): { name: string; yaml: string } {
+/**
+ * A flow with a router loop of `k` rounds, optionally a fan-out with `and`/`or` joins and an `each`;
+ * with `feedback`, a `review` step that pauses for human feedback before the last step.
+ */
+export function generateCrashFlow(seed: number, options: { feedback?: boolean } = {}): { name: string; yaml: string } {
   const next = random(seed);
   const k = 1 + Math.floor(next() * 3);
   const fan = next() < 0.7;
@@ -86,6 +89,10 @@ export function generateCrashFlow(seed: number): { name: string; yaml: string } 
   if (each) {
     lines.push(`  rows: {listen: ${last}, do: {call: each, in: state.items, do: [{name: double, action: {call: code, ref: "./steps.mjs:item"}}]}}`);
     last = "rows";
+  }
+  if (options.feedback) {
+    lines.push(`  review: {listen: ${last}, do: ${code("review")}, human_feedback: {message: "Review the trail:"}}`);
+    last = "review";
   }
   lines.push(`  fin: {listen: ${last}, do: ${code("fin")}}`);
   return { name, yaml: `${lines.join("\n")}\n` };
