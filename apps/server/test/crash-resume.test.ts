@@ -44,10 +44,26 @@ async function serveToEnd(tag: string, yaml: string, crashAt: number | null): Pr
   let server = await spawnServer(dataDir, workspace, { ...files, ...(crashAt ? { CRASH_AT: String(crashAt) } : {}) });
   let client = makeClient(server.url);
   const { flow } = await client.flows.create.mutate({ text: yaml });
-  const { runId } = await client.runs.start.mutate({ flowId: flow.id });
+  let exited = new Promise<"killed">((resolve) => server.child.once("exit", () => resolve("killed")));
+  // Runs execute on a thread of their own, so a kill at an early step can land before the answer to
+  // `start` is written: then the run is found in the list of the restarted server.
+  const started = await client.runs.start.mutate({ flowId: flow.id }).catch(() => exited);
   let crashes = 0;
+  let runId: string;
+  if (started === "killed") {
+    crashes += 1;
+    server = await spawnServer(dataDir, workspace, files);
+    client = makeClient(server.url);
+    const { items } = await client.runs.list.query({ flowId: flow.id });
+    expect(items.map((r) => r.status)).toEqual(["interrupted"]);
+    runId = items[0]!.runId;
+    const resumed = await fetch(`${server.url}/api/runs/${runId}/resume`, { method: "POST" });
+    expect(resumed.status, await resumed.clone().text()).toBe(202);
+  } else {
+    runId = started.runId;
+  }
   for (;;) {
-    const exited = new Promise<"killed">((resolve) => server.child.once("exit", () => resolve("killed")));
+    exited = new Promise<"killed">((resolve) => server.child.once("exit", () => resolve("killed")));
     // The held request fails when the server dies under it: then wait for the exit itself.
     const polled = fetch(`${server.url}/api/runs/${runId}?wait=60`).then((r) => r.json() as Promise<{ status: string }>);
     const answer = await Promise.race([polled.catch(() => exited), exited]);
@@ -59,7 +75,7 @@ async function serveToEnd(tag: string, yaml: string, crashAt: number | null): Pr
       client = makeClient(server.url);
       expect((await client.runs.get.query({ runId })).status).toBe("interrupted");
       const resumed = await fetch(`${server.url}/api/runs/${runId}/resume`, { method: "POST" });
-      expect(resumed.status).toBe(202);
+      expect(resumed.status, await resumed.clone().text()).toBe(202);
     }
   }
   const run = await client.runs.get.query({ runId });

@@ -1,10 +1,15 @@
-import { diffCommand } from "./commands/diff";
-import { runCommand } from "./commands/run";
-import { runsCommand } from "./commands/runs";
-import { showCommand } from "./commands/show";
-import { validateCommand } from "./commands/validate";
-import { workerCommand } from "./commands/worker";
 import type { CliIo } from "./io";
+
+// Commands load on use: a `crewflow run` on SQLite never pays for BullMQ, ioredis or pg (about a second
+// of start-up per process, which the crash tests pay hundreds of times).
+const COMMANDS: Record<string, () => Promise<(args: string[], io: CliIo) => Promise<number>>> = {
+  validate: async () => (await import("./commands/validate")).validateCommand,
+  run: async () => (await import("./commands/run")).runCommand,
+  runs: async () => (await import("./commands/runs")).runsCommand,
+  show: async () => (await import("./commands/show")).showCommand,
+  diff: async () => (await import("./commands/diff")).diffCommand,
+  worker: async () => (await import("./commands/worker")).workerCommand,
+};
 
 const USAGE = `Usage: crewflow <command> [options]
 
@@ -42,19 +47,9 @@ else CREWFLOW_DATA_DIR or data/ at the repository root (SQLite, created and migr
 /** Runs one CLI invocation and returns its exit code (no process.exit, so tests can call it in-process). */
 export async function main(argv: string[], io: CliIo): Promise<number> {
   const [command, ...rest] = argv;
+  const load = command !== undefined && Object.hasOwn(COMMANDS, command) ? COMMANDS[command] : undefined;
+  if (load) return (await load())(rest, io);
   switch (command) {
-    case "validate":
-      return validateCommand(rest, io);
-    case "run":
-      return runCommand(rest, io);
-    case "runs":
-      return runsCommand(rest, io);
-    case "show":
-      return showCommand(rest, io);
-    case "diff":
-      return diffCommand(rest, io);
-    case "worker":
-      return workerCommand(rest, io);
     case undefined:
     case "help":
     case "--help":

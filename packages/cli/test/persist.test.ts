@@ -93,7 +93,7 @@ describe.each([
     db = make();
   });
 
-  it("survives SIGKILL at 20 random moments of a 10-step run: --resume completes it, nothing committed is lost", async () => {
+  it("survives SIGKILL at 12 random moments of a 10-step run: --resume completes it, nothing committed is lost", async () => {
     const file = slowFlow(`Kill${_name}`, 10);
     const clean = await crewflow(["run", file, "--db", db.url, "--json"], { ...db.env, STEP_MS: "20" });
     expect(clean.code).toBe(0);
@@ -101,7 +101,7 @@ describe.each([
     expect(expected).toMatchObject({ count: 10, log: methods });
     // Kill moments spread over the steps' part of a run (startup is excluded: the clock starts at "run … started").
     const span = Math.max(250, 10 * 20 * 1.6);
-    const moments = Array.from({ length: 20 }, () => Math.floor(Math.random() * span));
+    const moments = Array.from({ length: 12 }, () => Math.floor(Math.random() * span));
     const store = await db.open();
     try {
       let interrupted = 0;
@@ -136,7 +136,7 @@ describe.each([
           }),
         );
       }
-      expect(interrupted).toBeGreaterThanOrEqual(10); // most kills land mid-run
+      expect(interrupted).toBeGreaterThanOrEqual(6); // most kills land mid-run
     } finally {
       await store.close();
     }

@@ -4,7 +4,6 @@
 import { mkdirSync } from "node:fs";
 import { dirname, resolve } from "node:path";
 import Database from "better-sqlite3";
-import pg from "pg";
 import type { PrismaClient } from "./generated/sqlite/client";
 import { migratePostgres, migrateSqlite } from "./migrate";
 import { DB_FILE, MIGRATIONS, defaultDataDir } from "./paths";
@@ -123,6 +122,7 @@ async function connectSqlite(url: string): Promise<Connection> {
 }
 
 async function connectPostgres(url: string, max: number): Promise<Connection> {
+  const { default: pg } = await import("pg"); // loaded on use: SQLite hosts never pay for it
   const pool = new pg.Pool({ connectionString: url, max, allowExitOnIdle: true });
   pool.on("error", () => undefined); // an idle client's error must not crash the process; the next query reports it
   let migrated: string[];
