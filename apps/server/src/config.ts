@@ -14,6 +14,8 @@ export interface ServerConfig {
   token: string | null;
   /** `file:…` or `postgres://…`; null: the SQLite file in `dataDir`. */
   databaseUrl: string | null;
+  /** Connections to a PostgreSQL `databaseUrl` (`CREWFLOW_PG_POOL_MAX`, default 10). */
+  databasePoolMax: number;
   /** Data directory of the default SQLite file (and the default workspace). */
   dataDir: string;
   /** The only directory `MODULE:EXPORT` refs of API flows may resolve into. */
@@ -52,6 +54,7 @@ export const DEFAULT_MAX_CONCURRENT_RUNS = 64;
 export const DEFAULT_RUN_THREADS = Math.max(1, Math.min(4, availableParallelism()));
 export const DEFAULT_RUN_BLOCK_MS = 30_000;
 export const DEFAULT_RUN_MEMORY_MB = 512;
+export const DEFAULT_DATABASE_POOL_MAX = 10;
 
 /** Defaults for everything not given; `dataDir`/`workspace` default under CREWFLOW_DATA_DIR or data/. */
 export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig {
@@ -61,6 +64,7 @@ export function resolveConfig(partial: Partial<ServerConfig> = {}): ServerConfig
     port: partial.port ?? 3000,
     token: partial.token || null,
     databaseUrl: partial.databaseUrl || null,
+    databasePoolMax: partial.databasePoolMax ?? DEFAULT_DATABASE_POOL_MAX,
     dataDir,
     workspace: resolve(partial.workspace ?? resolve(dataDir, "workspace")),
     allowedModules: [...(partial.allowedModules ?? [])],
@@ -97,6 +101,8 @@ export function checkConfig(config: ServerConfig): void {
     throw new ConfigError(`Invalid CREWFLOW_RUN_BLOCK_MS ${config.runBlockMs}: expected an integer of at least 200 (milliseconds).`);
   if (!Number.isInteger(config.runMemoryMb) || config.runMemoryMb < 64)
     throw new ConfigError(`Invalid CREWFLOW_RUN_MEMORY_MB ${config.runMemoryMb}: expected an integer of at least 64.`);
+  if (!Number.isInteger(config.databasePoolMax) || config.databasePoolMax < 1 || config.databasePoolMax > 1000)
+    throw new ConfigError(`Invalid CREWFLOW_PG_POOL_MAX ${config.databasePoolMax}: expected an integer from 1 to 1000.`);
   if (config.token !== null && config.token.length < 16) throw new ConfigError("CREWFLOW_TOKEN must be at least 16 characters long.");
 }
 
@@ -126,12 +132,14 @@ export function configFromEnv(env: NodeJS.ProcessEnv = process.env): ServerConfi
   const threads = int(env.CREWFLOW_RUN_THREADS);
   const blockMs = int(env.CREWFLOW_RUN_BLOCK_MS);
   const memoryMb = int(env.CREWFLOW_RUN_MEMORY_MB);
+  const poolMax = int(env.CREWFLOW_PG_POOL_MAX);
   const databaseUrl = env.DATABASE_URL && /^(file:|postgres(ql)?:\/\/)/.test(env.DATABASE_URL) ? env.DATABASE_URL : null;
   return resolveConfig({
     host: env.HOST || "127.0.0.1",
     port,
     token: env.CREWFLOW_TOKEN || null,
     databaseUrl,
+    ...(poolMax !== undefined ? { databasePoolMax: poolMax } : {}),
     ...(env.CREWFLOW_DATA_DIR ? { dataDir: env.CREWFLOW_DATA_DIR } : {}),
     ...(env.CREWFLOW_WORKSPACE ? { workspace: env.CREWFLOW_WORKSPACE } : {}),
     allowedModules: list(env.CREWFLOW_ALLOW_MODULES),

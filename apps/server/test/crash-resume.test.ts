@@ -1,15 +1,18 @@
-// Crash-resume through the server: a generated flow (router loop, `or`/`and` joins, `each`) whose step
-// kills the server process (SIGKILL) as a chosen step starts. A new server on the same data directory
-// finds the run interrupted; `POST /api/runs/:id/resume` continues it. It must end as the same flow
+// Crash-resume through the server, on SQLite and on PostgreSQL: a generated flow (router loop, `or`/`and`
+// joins, `each`, a review that waits for human feedback) whose step kills the server process (SIGKILL) as
+// a chosen step starts. A new server on the same database finds the run interrupted;
+// `POST /api/runs/:id/resume` continues it. It must end as the same flow
 // run uninterrupted on a server does (status, output, state, method sequence), with the side effect of
 // every committed step exactly once.
 import { mkdirSync, mkdtempSync, readFileSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { CRASH_STEPS_MODULE, generateCrashFlow } from "@crewflow/runtime/testing";
+import { startTestPostgres } from "@crewflow/store-prisma/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { makeClient, removeDir } from "./support/server";
 import { spawnServer } from "./support/process";
+import type { ServerConfig } from "../src/app";
 
 const root = mkdtempSync(join(tmpdir(), "crewflow-server-crash-"));
 afterAll(() => removeDir(root));
@@ -34,14 +37,14 @@ interface Ended {
 }
 
 /** Starts the flow on a server (killed where CRASH_AT says), restarting and resuming it until it ends. */
-async function serveToEnd(tag: string, yaml: string, crashAt: number | null): Promise<Ended> {
+async function serveToEnd(tag: string, yaml: string, crashAt: number | null, config: Partial<ServerConfig>): Promise<Ended> {
   const dataDir = join(root, tag, "data");
   const workspace = join(root, tag, "workspace");
   mkdirSync(workspace, { recursive: true });
   writeFileSync(join(workspace, "steps.mjs"), CRASH_STEPS_MODULE);
   const files = { EFFECTS: join(root, tag, "effects"), STARTS: join(root, tag, "starts") };
 
-  let server = await spawnServer(dataDir, workspace, { ...files, ...(crashAt ? { CRASH_AT: String(crashAt) } : {}) });
+  let server = await spawnServer(dataDir, workspace, { ...files, ...(crashAt ? { CRASH_AT: String(crashAt) } : {}) }, config);
   let client = makeClient(server.url);
   const { flow } = await client.flows.create.mutate({ text: yaml });
   let exited = new Promise<"killed">((resolve) => server.child.once("exit", () => resolve("killed")));
@@ -52,7 +55,7 @@ async function serveToEnd(tag: string, yaml: string, crashAt: number | null): Pr
   let runId: string;
   if (started === "killed") {
     crashes += 1;
-    server = await spawnServer(dataDir, workspace, files);
+    server = await spawnServer(dataDir, workspace, files, config);
     client = makeClient(server.url);
     const { items } = await client.runs.list.query({ flowId: flow.id });
     expect(items.map((r) => r.status)).toEqual(["interrupted"]);
@@ -67,11 +70,16 @@ async function serveToEnd(tag: string, yaml: string, crashAt: number | null): Pr
     // The held request fails when the server dies under it: then wait for the exit itself.
     const polled = fetch(`${server.url}/api/runs/${runId}?wait=60`).then((r) => r.json() as Promise<{ status: string }>);
     const answer = await Promise.race([polled.catch(() => exited), exited]);
+    // A review step waits for a person: answer it as they would, through the API.
+    if (answer !== "killed" && answer.status === "paused") {
+      await client.feedback.submit.mutate({ runId, feedback: "looks good" });
+      continue;
+    }
     if (answer !== "killed" && answer.status !== "running" && answer.status !== "queued") break;
     if (answer === "killed") {
       crashes += 1;
       expect(crashes, "resumes needed").toBeLessThan(4);
-      server = await spawnServer(dataDir, workspace, files);
+      server = await spawnServer(dataDir, workspace, files, config);
       client = makeClient(server.url);
       expect((await client.runs.get.query({ runId })).status).toBe("interrupted");
       const resumed = await fetch(`${server.url}/api/runs/${runId}/resume`, { method: "POST" });
@@ -92,20 +100,43 @@ async function serveToEnd(tag: string, yaml: string, crashAt: number | null): Pr
   };
 }
 
-describe("a server killed mid-run (kill -9), restarted and resumed through the HTTP API", () => {
-  it("continues a loop with joins and each exactly where it was, at several kill points", async () => {
-    const { yaml } = generateCrashFlow(1);
-    const reference = await serveToEnd("reference", yaml, null);
+// The kill points: in the loop, at the fan-out, at the joins, inside the each and at the review. Each is
+// two server starts; PostgreSQL (slower to start on) takes three of them (CI time on 2 cores).
+const killPoints = (starts: number): number[] => [...new Set([2, 3, Math.ceil(starts / 2), starts - 2, starts])];
+const fewerKillPoints = (starts: number): number[] => [...new Set([2, Math.ceil(starts / 2), starts])];
+
+describe.each([
+  { name: "SQLite", points: killPoints, database: async () => ({ config: {}, stop: async () => undefined }) },
+  {
+    name: "PostgreSQL",
+    points: fewerKillPoints,
+    database: async () => {
+      const pg = await startTestPostgres();
+      return { config: { databaseUrl: pg.url, databasePoolMax: pg.poolMax }, stop: () => pg.stop() };
+    },
+  },
+])("a server on $name killed mid-run (kill -9), restarted and resumed through the HTTP API", ({ name, points, database }) => {
+  it("continues a loop with joins, each and a human review exactly where it was, at several kill points", async () => {
+    const { yaml } = generateCrashFlow(1, { feedback: true });
+    // Every server run gets a database of its own, as each gets its own side-effect log.
+    const serve = async (tag: string, crashAt: number | null): Promise<Ended> => {
+      const db = await database();
+      try {
+        return await serveToEnd(`${name}-${tag}`, yaml, crashAt, db.config);
+      } finally {
+        await db.stop();
+      }
+    };
+    const reference = await serve("reference", null);
     expect(reference.status).toBe("completed");
     expect(reference.starts).toBeGreaterThan(8);
-    // Kill points across the flow: in the loop, at the fan-out, at the joins and inside the each.
-    const points = [2, 3, Math.ceil(reference.starts / 2), reference.starts - 2, reference.starts];
-    for (const at of points) {
-      const crashed = await serveToEnd(`at${at}`, yaml, at);
+    expect(reference.sequence).toContain("review:completed");
+    for (const at of points(reference.starts)) {
+      const crashed = await serve(`at${at}`, at);
       expect(crashed.crashes, `killed at step start ${at}`).toBe(1);
       const { crashes: _c, starts: _s, ...got } = crashed;
       const { crashes: _rc, starts: _rs, ...want } = reference;
       expect(got, `killed at step start ${at}`).toEqual(want);
     }
-  }, 600_000);
+  }, 900_000);
 });

@@ -34,7 +34,7 @@ export interface ServicesOptions {
 export async function createServices(config: ServerConfig, log: Log, options: ServicesOptions = {}): Promise<Services> {
   mkdirSync(config.workspace, { recursive: true });
   const store =
-    options.store ?? (await PrismaRunStore.open(config.databaseUrl ? { url: config.databaseUrl } : { dataDir: config.dataDir }));
+    options.store ?? (await PrismaRunStore.open(config.databaseUrl ? { url: config.databaseUrl, poolMax: config.databasePoolMax } : { dataDir: config.dataDir }));
   const policy: RefPolicy = { workspace: config.workspace, allowedModules: config.allowedModules, allowScripts: config.allowScripts };
   const bus = new RunEventBus();
   const executor = new InProcessExecutor(config.maxConcurrentRuns, (runId, err) => log.error({ runId, err }, "run job crashed"));

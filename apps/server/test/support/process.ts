@@ -6,6 +6,7 @@ import { dirname, join } from "node:path";
 import { createInterface } from "node:readline";
 import { fileURLToPath } from "node:url";
 import { afterAll } from "vitest";
+import type { ServerConfig } from "../../src/app";
 
 const SERVE = join(dirname(fileURLToPath(import.meta.url)), "serve.ts");
 const children = new Set<ChildProcess>();
@@ -18,9 +19,12 @@ export interface ServerProcess {
   url: string;
 }
 
-/** Starts the server; `env` replaces the inherited environment (PATH and HOME are kept) when given. */
-export function spawnServer(dataDir: string, workspace: string, env?: Record<string, string>): Promise<ServerProcess> {
-  const child = spawn(process.execPath, ["--import", "tsx", SERVE, dataDir, workspace], {
+/**
+ * Starts the server; `env` replaces the inherited environment (PATH and HOME are kept) when given;
+ * `config` adds server settings (a PostgreSQL `databaseUrl`, say).
+ */
+export function spawnServer(dataDir: string, workspace: string, env?: Record<string, string>, config: Partial<ServerConfig> = {}): Promise<ServerProcess> {
+  const child = spawn(process.execPath, ["--import", "tsx", SERVE, dataDir, workspace, JSON.stringify(config)], {
     stdio: ["ignore", "pipe", "inherit"],
     ...(env ? { env: { PATH: process.env.PATH ?? "/usr/bin:/bin", HOME: process.env.HOME ?? dataDir, ...env } } : {}),
   });

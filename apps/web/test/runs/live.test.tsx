@@ -5,7 +5,7 @@ import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join, resolve } from "node:path";
 import { createInterface } from "node:readline";
-import { act, cleanup, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
+import { act, cleanup, configure, fireEvent, render, screen, waitFor, within } from "@testing-library/react";
 import { EventSource } from "eventsource";
 import { afterAll, afterEach, beforeAll, describe, expect, it } from "vitest";
 
@@ -68,10 +68,11 @@ methods:
       expr: "'published: ' + outputs.draft"
 `;
 
-/** Steps that wait, so a test can act while the run goes on. */
-const STEPS_MODULE = `export async function tick(flow) {
-  await new Promise((resolve) => setTimeout(resolve, flow.state.delay ?? 40));
+/** Steps that hold after the first until the gate file exists, so a test acts while the run surely goes on. */
+const STEPS_MODULE = `import { existsSync } from "node:fs";
+export async function tick(flow) {
   flow.state.count = (flow.state.count ?? 0) + 1;
+  while (flow.state.count > 1 && flow.state.gate && !existsSync(flow.state.gate)) await new Promise((resolve) => setTimeout(resolve, 20));
   return flow.state.count;
 }
 `;
@@ -83,9 +84,9 @@ state:
   json_schema:
     type: object
     properties:
-      delay: { type: integer }
+      gate: { type: string }
       count: { type: integer }
-  default: { delay: 500, count: 0 }
+  default: { gate: "", count: 0 }
 methods:
   one:
     start: true
@@ -102,6 +103,7 @@ methods:
 `;
 
 let server: ChildProcess;
+let serverUrl: string;
 let root: string;
 type Modules = {
   runs: typeof import("../../src/runs");
@@ -112,6 +114,9 @@ type Modules = {
 let m: Modules;
 
 beforeAll(async () => {
+  // findBy…/waitFor here wait for answers of a real server: poll until they come (a loaded machine may
+  // take seconds), with the test's timeout as the only bound.
+  configure({ asyncUtilTimeout: 600_000 });
   root = mkdtempSync(join(tmpdir(), "crewflow-web-runs-"));
   mkdirSync(join(root, "workspace"));
   writeFileSync(join(root, "workspace", "steps.mjs"), STEPS_MODULE);
@@ -124,6 +129,7 @@ beforeAll(async () => {
     });
     server.once("exit", (code) => fail(new Error(`server exited (${code})`)));
   });
+  serverUrl = url;
   // Same origin as the server: the app's client (built from location.origin at import) reaches it.
   (window as unknown as { happyDOM: { setURL(url: string): void } }).happyDOM.setURL(`${url}/`);
   (globalThis as unknown as { EventSource: typeof EventSource }).EventSource = EventSource;
@@ -133,7 +139,7 @@ beforeAll(async () => {
     editor: await import("../../src/editor/store"),
     client: await import("../../src/api/client"),
   };
-}, 60_000);
+}, 600_000); // a hang guard only: the server may start slowly on a loaded machine
 
 afterEach(() => {
   cleanup();
@@ -142,6 +148,7 @@ afterEach(() => {
 });
 
 afterAll(() => {
+  configure({ asyncUtilTimeout: 1000 });
   server?.kill("SIGTERM");
   rmSync(root, { recursive: true, force: true });
 });
@@ -178,7 +185,37 @@ function Shell({ methods }: { methods: string[] }) {
   );
 }
 
-const statusText = () => screen.getByRole("region", { name: "Run panel" }).querySelector(".run-status")?.textContent;
+const statusText = () => screen.queryByRole("region", { name: "Run panel" })?.querySelector(".run-status")?.textContent;
+
+/** Resolves once `read` gives a value; bounded by the test's own timeout, not a clock of its own. */
+async function until<T>(read: () => T | null | undefined): Promise<T> {
+  for (;;) {
+    const value = read();
+    if (value !== null && value !== undefined) return value;
+    await act(() => new Promise((resolve) => setTimeout(resolve, 20)));
+  }
+}
+
+/**
+ * Waits on the run's progress, not on a time budget (a loaded machine may take long): the run the panel
+ * follows (another than `previous`, after a fork, replay or re-run), the server's long poll until that
+ * run is `status`, then the panel showing it.
+ */
+async function untilRunIs(status: string, previous?: string): Promise<string> {
+  const runId = await until(() => {
+    const id = m.store.useRuns.getState().runId;
+    return id && id !== previous ? id : null;
+  });
+  for (;;) {
+    const run = (await (await fetch(`${serverUrl}/api/runs/${runId}?wait=30`)).json()) as { status: string };
+    if (run.status === status) break;
+    // Still paused just after the feedback was sent: the server has not taken it up yet.
+    if (run.status === "paused") await new Promise((resolve) => setTimeout(resolve, 50));
+    else if (run.status !== "running" && run.status !== "queued") throw new Error(`run ${runId} is ${run.status}, not ${status}`);
+  }
+  await until(() => (statusText() === status ? true : null));
+  return runId;
+}
 
 async function openEditor(text: string): Promise<string> {
   const created = await m.client.trpc.flows.create.mutate({ text });
@@ -186,7 +223,8 @@ async function openEditor(text: string): Promise<string> {
   return created.flow.id;
 }
 
-describe("runs against a real server", () => {
+// Hang guards only: every wait inside follows the run's progress.
+describe("runs against a real server", { timeout: 600_000 }, () => {
   it("runs from the generated inputs form, follows it live, inspects and forks a step, and shows the lineage", async () => {
     const flowId = await openEditor(FLOW);
     const methods = ["draft", "route", "publish_it", "hold_it"];
@@ -205,10 +243,8 @@ describe("runs against a real server", () => {
 
     fireEvent.change(topic, { target: { value: "robots" } });
     await act(async () => fireEvent.click(within(dialog).getByRole("button", { name: "Start run" })));
-    await waitFor(() => expect(statusText()).toBe("completed"), { timeout: 15_000 });
+    const runId = await untilRunIs("completed");
     expect(screen.queryByRole("dialog", { name: "Run inputs" })).toBeNull();
-
-    const runId = m.store.useRuns.getState().runId!;
     expect(location.pathname).toBe(`/flows/${flowId}/runs/${runId}`);
     const run = await m.client.trpc.runs.get.query({ runId });
     expect(run.inputs).toEqual({ topic: "robots", count: 1 });
@@ -239,9 +275,7 @@ describe("runs against a real server", () => {
     expect(forkTopic.value).toBe("robots");
     fireEvent.change(forkTopic, { target: { value: "forked robots" } });
     await act(async () => fireEvent.click(within(fork).getByRole("button", { name: "Start fork" })));
-    await waitFor(() => expect(m.store.useRuns.getState().runId).not.toBe(runId), { timeout: 10_000 });
-    await waitFor(() => expect(statusText()).toBe("completed"), { timeout: 15_000 });
-    const forkId = m.store.useRuns.getState().runId!;
+    const forkId = await untilRunIs("completed", runId);
     const forked = await m.client.trpc.runs.get.query({ runId: forkId });
     expect(forked.parentRunId).toBe(runId);
     expect(forked.forkPatch).toEqual([{ op: "replace", path: "/topic", value: "forked robots" }]);
@@ -264,14 +298,10 @@ describe("runs against a real server", () => {
 
     // Replay answers from the recorded calls (a new run); re-run starts the version again with the same inputs.
     await act(async () => fireEvent.click(screen.getByRole("button", { name: "Replay" })));
-    await waitFor(() => expect(m.store.useRuns.getState().runId).not.toBe(runId), { timeout: 10_000 });
-    await waitFor(() => expect(statusText()).toBe("completed"), { timeout: 15_000 });
-    const replay = await m.client.trpc.runs.get.query({ runId: m.store.useRuns.getState().runId! });
+    const replay = await m.client.trpc.runs.get.query({ runId: await untilRunIs("completed", runId) });
     expect(replay.replayOf).toBe(runId);
     await act(async () => fireEvent.click(screen.getByRole("button", { name: "Re-run" })));
-    await waitFor(() => expect(m.store.useRuns.getState().runId).not.toBe(replay.runId), { timeout: 10_000 });
-    await waitFor(() => expect(statusText()).toBe("completed"), { timeout: 15_000 });
-    const again = await m.client.trpc.runs.get.query({ runId: m.store.useRuns.getState().runId! });
+    const again = await m.client.trpc.runs.get.query({ runId: await untilRunIs("completed", replay.runId) });
     expect([again.inputs, again.version, again.parentRunId, again.replayOf]).toEqual([{ topic: "robots", count: 1 }, 1, null, null]);
 
     // History: every run of the flow, with status, tokens and version.
@@ -289,14 +319,14 @@ describe("runs against a real server", () => {
     // A dict state: its default keys are the fields.
     expect((within(dialog).getByLabelText(/^topic/) as HTMLInputElement).value).toBe("agents");
     await act(async () => fireEvent.click(within(dialog).getByRole("button", { name: "Start run" })));
-    await waitFor(() => expect(statusText()).toBe("paused"), { timeout: 15_000 });
+    const reviewId = await untilRunIs("paused");
     expect(screen.getByTestId("status-draft").textContent).toBe("paused");
     // One form in the node, one in the panel.
     expect(screen.getAllByRole("textbox", { name: "Feedback" })).toHaveLength(2);
     const panel = screen.getByRole("region", { name: "Run panel" });
     fireEvent.change(within(panel).getByRole("textbox", { name: "Feedback" }), { target: { value: "approved" } });
     await act(async () => fireEvent.click(within(panel).getByRole("button", { name: "Send feedback" })));
-    await waitFor(() => expect(statusText()).toBe("completed"), { timeout: 15_000 });
+    expect(await untilRunIs("completed")).toBe(reviewId);
     expect(screen.getByTestId("status-publish").textContent).toBe("done");
     expect(screen.queryByRole("textbox", { name: "Feedback" })).toBeNull();
   });
@@ -305,13 +335,18 @@ describe("runs against a real server", () => {
     await openEditor(SLOW);
     render(<Shell methods={["one", "two", "three", "four"]} />);
     fireEvent.click(screen.getByRole("button", { name: "Run" }));
-    await act(async () => fireEvent.click(within(screen.getByRole("dialog", { name: "Run inputs" })).getByRole("button", { name: "Start run" })));
+    // Step two holds until the gate file exists: it is surely running while the test looks and cancels.
+    const gate = join(root, `gate-${Date.now()}`);
+    const dialog = screen.getByRole("dialog", { name: "Run inputs" });
+    fireEvent.change(within(dialog).getByLabelText(/^gate/), { target: { value: gate } });
+    await act(async () => fireEvent.click(within(dialog).getByRole("button", { name: "Start run" })));
     // The live channel says a method started before the store commits anything of it.
     const statuses = () => ["one", "two", "three", "four"].map((n) => screen.getByTestId(`status-${n}`).textContent);
-    await waitFor(() => expect(statuses().slice(1, 3)).toContain("running"), { timeout: 10_000 });
+    await until(() => (statuses()[1] === "running" ? true : null));
     expect(statuses()[0]).toBe("done");
     await act(async () => fireEvent.click(screen.getByRole("button", { name: "Cancel run" })));
-    await waitFor(() => expect(statusText()).toBe("cancelled"), { timeout: 10_000 });
+    writeFileSync(gate, "open");
+    await untilRunIs("cancelled");
     expect(statuses()).not.toContain("running");
     expect(statuses()[3]).toBe("skipped"); // never reached
     expect((screen.getByRole("button", { name: "Cancel run" }) as HTMLButtonElement).disabled).toBe(true);
@@ -333,7 +368,7 @@ describe("runs against a real server", () => {
     await waitFor(() => expect(m.editor.useFlowEditor.getState().version).toBe(1));
     expect(m.editor.useFlowEditor.getState().readOnly).toBe(true);
     expect(location.pathname).toBe(`/flows/${flowId}/runs/${runId}`);
-    await waitFor(() => expect(statusText()).toBe("completed"), { timeout: 15_000 });
+    await untilRunIs("completed");
     expect(screen.getByTestId("status-draft").textContent).toBe("done");
   });
 });
