@@ -8,6 +8,7 @@ import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
 import { CRASH_STEPS_MODULE, type LoggedEvent, generateCrashFlow, random, undurableEffects } from "@crewflow/runtime/testing";
+import type { PrismaRunStore } from "@crewflow/store-prisma";
 import { type Database, crewflow, postgres, sqlite, tempDir } from "./support/cli";
 
 const dir = tempDir("crewflow-crash-");
@@ -33,6 +34,16 @@ interface Outcome {
   crashes: number;
 }
 
+/** Reads the database between CLI processes (a connection of its own, closed at once). */
+async function read<T>(db: Database, query: (store: PrismaRunStore) => Promise<T>): Promise<T> {
+  const store = await db.open();
+  try {
+    return await query(store);
+  } finally {
+    await store.close();
+  }
+}
+
 const lines = (file: string): string[] => {
   try {
     return readFileSync(file, "utf8").split("\n").filter(Boolean);
@@ -41,7 +52,10 @@ const lines = (file: string): string[] => {
   }
 };
 
-/** Runs `file` to its end: kills where `crash` says, then `--resume` until the run is no longer interrupted. */
+/**
+ * Runs `file` to its end: kills where `crash` says, then `--resume` until the run is no longer
+ * interrupted. The CLI processes are what is tested; the test reads the run from the database itself.
+ */
 async function runToEnd(file: string, db: Database, tag: string, crash: Record<string, string> = {}): Promise<Outcome> {
   const effects = join(dir, `${tag}.effects`);
   const starts = join(dir, `${tag}.starts`);
@@ -50,7 +64,7 @@ async function runToEnd(file: string, db: Database, tag: string, crash: Record<s
   let crashes = 0;
   let answers = 0;
   const runId = /run (\S+) started/.exec(result.stderr)?.[1];
-  const statusOf = async (id: string) => (JSON.parse((await crewflow(["show", id, "--json", "--db", db.url], db.env)).stdout) as { run: { status: string } }).run.status;
+  const statusOf = async (id: string) => (await read(db, (store) => store.getRun(id)))!.status;
   for (;;) {
     const paused = result.stdout.trim() !== "" && (JSON.parse(result.stdout) as Report).status === "paused";
     if (result.stdout.trim() !== "" && !paused) break;
@@ -68,8 +82,7 @@ async function runToEnd(file: string, db: Database, tag: string, crash: Record<s
   const report = JSON.parse(result.stdout) as Report;
   if (runId) expect(report.runId).toBe(runId);
   // The method sequence of the whole run: its log across every process that worked on it.
-  const shown = await crewflow(["show", report.runId, "--json", "--db", db.url], db.env);
-  const events = (JSON.parse(shown.stdout) as { events: LoggedEvent[] }).events;
+  const events: LoggedEvent[] = await read(db, (store) => store.events(report.runId));
   const sequence = events.filter((e) => e.type.startsWith("method_execution_") && e.type !== "method_execution_started").map((e) => `${e.method}:${e.type.slice(17)}`);
   const done = lines(effects);
   // Compared without the process id: the same effects in the same order, whoever made them.

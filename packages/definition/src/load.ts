@@ -1,7 +1,7 @@
 // Loading a flow document: text → YAML/JSON data → schema → cross-field rules → diagnostics.
 // Mirrors CrewAI's FlowDefinition.from_declaration (§8.1) but collects every problem with its path
 // instead of raising the first, so the editor and the CLI can show them all.
-import { LineCounter, parseDocument, type Tags } from "yaml";
+import { type Document, isCollection, isSeq, LineCounter, parseDocument, type Tags, visit } from "yaml";
 import type { core } from "zod";
 import { type Diagnostic, error, formatPath } from "./diagnostics";
 import {
@@ -64,15 +64,22 @@ export function loadDefinitionText(text: string, options: LoadOptions = {}): Loa
   }
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
+  const where = (offset: number): string => {
+    const at = lineCounter.linePos(offset);
+    return options.sourcePath ? `${options.sourcePath}:${at.line}:${at.col}` : `line ${at.line}, column ${at.col}`;
+  };
   if (document.errors.length > 0) {
     return failed(
       document.errors.map((problem) => {
-        const at = lineCounter.linePos(problem.pos[0]);
-        const where = options.sourcePath ? `${options.sourcePath}:${at.line}:${at.col}` : `line ${at.line}, column ${at.col}`;
-        return error("", `YAML syntax error at ${where}: ${firstLine(problem.message)}`);
+        return error("", `YAML syntax error at ${where(problem.pos[0])}: ${firstLine(problem.message)}`);
       }),
     );
   }
+  // A mapping or sequence used as a key (`? [a, b]: x`, `{a: 1}: x`) has no JSON form; PyYAML refuses it as
+  // an unhashable key, so CrewAI cannot open the file. Say where, instead of stringifying it with a warning.
+  const complexKeys = collectionKeys(document);
+  if (complexKeys.length > 0)
+    return failed(complexKeys.map((key) => error("", `YAML key at ${where(key.offset)} is a ${key.kind}; keys must be plain values such as names`)));
   // Aliases are where YAML turns hostile: a few lines can expand to billions of nodes ("billion laughs")
   // or to a structure that contains itself. Both are refused with a message, never thrown or stored.
   let data: unknown;
@@ -86,6 +93,17 @@ export function loadDefinitionText(text: string, options: LoadOptions = {}): Loa
   const cycle = cyclePath(data);
   if (cycle !== null) return failed([error(cycle, "YAML aliases: this node contains itself (a recursive alias); flows must be trees")]);
   return { ...validateDefinition(data, options), data };
+}
+
+/** Mappings and sequences used as mapping keys, which JSON and PyYAML cannot represent. */
+export function collectionKeys(document: Document.Parsed): { offset: number; kind: "mapping" | "sequence" }[] {
+  const found: { offset: number; kind: "mapping" | "sequence" }[] = [];
+  visit(document, {
+    Pair(_, pair) {
+      if (isCollection(pair.key)) found.push({ offset: pair.key.range?.[0] ?? 0, kind: isSeq(pair.key) ? "sequence" : "mapping" });
+    },
+  });
+  return found;
 }
 
 /** Alias expansions a document may use (`yaml`'s `maxAliasCount`); real flows use a handful. */

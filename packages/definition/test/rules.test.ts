@@ -236,6 +236,12 @@ describe("loading text (§8.1)", () => {
     const broken = loadDefinitionText("name: F\nmethods:\n  a: {start: true\n", { sourcePath: "flow.yaml" });
     expect(broken.errors[0]!.message).toMatch(/^YAML syntax error at flow\.yaml:\d+:\d+: /);
   });
+  it("refuses mappings and sequences used as keys, naming where, as PyYAML does", () => {
+    const map = loadDefinitionText("name: F\nmethods:\n  {listen: draft}: x\n", { sourcePath: "flow.yaml" });
+    expect(map.errors.map((e) => e.message)).toEqual(["YAML key at flow.yaml:3:3 is a mapping; keys must be plain values such as names"]);
+    const seq = loadDefinitionText("name: F\n? [a, b]\n: 1\n");
+    expect(seq.errors.map((e) => e.message)).toEqual(["YAML key at line 2, column 3 is a sequence; keys must be plain values such as names"]);
+  });
   it("reads JSON as YAML", () => {
     const result = loadDefinitionText(JSON.stringify(flow({ a: start(expr("1")) })));
     expect(result.errors).toEqual([]);

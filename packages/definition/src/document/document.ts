@@ -3,7 +3,7 @@
 // original bytes and an edited one differs only where it was edited.
 import { type Document, parseDocument } from "yaml";
 import type { ParseError } from "jsonc-parser";
-import { type LoadResult, MAX_ALIAS_COUNT, YAML_OPTIONS, cyclePath, loadDefinitionText, validateDefinition } from "../load";
+import { type LoadResult, MAX_ALIAS_COUNT, YAML_OPTIONS, collectionKeys, cyclePath, loadDefinitionText, validateDefinition } from "../load";
 import { type JsonNode, detectJsonStyle, parseJson, renderJsonDocument, spliceJson } from "./json";
 import { deepEqual, normalizeValue } from "./values";
 import { detectYamlStyle, renderDocument, rewriteYaml, spliceYaml } from "./yaml";
@@ -74,7 +74,8 @@ function parseText(text: string, format: DocumentFormat): Parsed {
   }
   const yaml = parseDocument(text, { ...YAML_OPTIONS, keepSourceTokens: true });
   let data: unknown = null;
-  let syntaxValid = yaml.errors.length === 0;
+  // Collection keys, like syntax errors, leave the document to the loader, which names where they are.
+  let syntaxValid = yaml.errors.length === 0 && collectionKeys(yaml).length === 0;
   if (syntaxValid) {
     try {
       data = yaml.toJS({ maxAliasCount: MAX_ALIAS_COUNT });
