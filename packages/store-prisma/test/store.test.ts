@@ -3,6 +3,7 @@
 import { defineFlow, type FlowEvent } from "@crewflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaRunStore, runFlow, sha256 } from "../src";
+import { prismaOf } from "../src/store";
 import { DATABASES, SQLITE, tempDir, unique } from "./support/databases";
 import { chain, hosted } from "./support/flows";
 
@@ -218,7 +219,7 @@ describe("SQLite file", () => {
     try {
       expect(store.migrated.length).toBeGreaterThan(0);
       expect(store.url).toBe(`file:${dir}/crewflow.db`);
-      const rows = await store.prisma.$queryRawUnsafe<{ journal_mode: string }[]>("PRAGMA journal_mode");
+      const rows = await prismaOf(store).$queryRawUnsafe<{ journal_mode: string }[]>("PRAGMA journal_mode");
       expect(rows[0]?.journal_mode).toBe("wal");
     } finally {
       await store.close();
