@@ -198,7 +198,8 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
         // A flow's first version is its head (later heads change only through saveFlowHead).
         if (flow.headVersionId === null) await prisma.flow.updateMany({ where: { id: flow.id, headVersionId: null }, data: { headVersionId: version.id } });
         const ref = { flowId: flow.id, versionId: version.id, number: version.number, hash };
-        this.versions.set(key, ref);
+        // Not while the text is unknown: a later call with the text must still store it.
+        if (version.definition !== null || input.definition != null) this.versions.set(key, ref);
         return ref;
       } catch (err) {
         // Another process created the same flow or version number first: read again.
