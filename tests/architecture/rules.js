@@ -73,6 +73,15 @@ export const LAYERS = [
     why: "the Prisma run store (SQLite/PostgreSQL) implements the runtime's RunStore port; models come in through the replay-model factory, transport and UI live in the apps",
   },
   {
+    name: "store-memory",
+    dir: "packages/store-memory",
+    package: "@crewflow/store-memory",
+    workspace: ["@crewflow/definition", "@crewflow/runtime"],
+    forbidden: [...UI_LIBRARIES, ...SERVER_LIBRARIES, ...DB_LIBRARIES, "openai"],
+    nodeBuiltins: true,
+    why: "the in-memory run store implements the runtime's RunStore port in process memory: no database, transport, UI or model libraries",
+  },
+  {
     name: "executor-bullmq",
     dir: "packages/executor-bullmq",
     package: "@crewflow/executor-bullmq",
