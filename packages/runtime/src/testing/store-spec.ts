@@ -6,6 +6,7 @@ import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { JsonValue } from "@crewflow/definition";
 import type { FlowEvent, NewFlowEvent } from "../events";
+import { type FlowHandle, Flow, HumanFeedbackPending, defineFlow } from "../index";
 import type { PendingFeedbackContext } from "../persistence";
 import { sha256 } from "../store/calls";
 import { FencedError, type RunRecord, type RunStore } from "../store/port";
@@ -524,6 +525,60 @@ export function runStoreSpec(name: string, open: () => Promise<RunStore>): void 
         expect(paused[0]!.context).toMatchObject({ method_name: "review" });
         expect(paused[0]!.createdAt).toBeInstanceOf(Date);
         expect((await store.pausedRuns({ flowId, limit: 1 })).map((p) => p.runId)).toEqual([earlier]);
+      });
+    });
+
+    describe("as the engine's FlowPersistence (the runtime's conformance cases on this store)", () => {
+      const bump = (flow: FlowHandle) => {
+        flow.state.count = ((flow.state.count as number | undefined) ?? 0) + 1;
+        return `n${String(flow.state.count)}`;
+      };
+      const counter = (flowName: string, persistFirstOnly = false) =>
+        defineFlow(flowName, persistFirstOnly ? {} : { persist: { enabled: true } })
+          .start("first", bump, persistFirstOnly ? { persist: { enabled: true } } : {})
+          .listen("second", "first", bump);
+
+      it("case 39: flow-level persistence saves after every method; the latest snapshot is the final state", async () => {
+        const flow = await counter(unique("P")).create({ persistence: store });
+        expect(await flow.kickoff()).toBe("n2");
+        expect(await store.loadState(String(flow.state.id))).toMatchObject({ id: flow.state.id, count: 2 });
+      });
+
+      it("case 42: restore by id re-runs the whole flow on the hydrated state", async () => {
+        const builder = counter(unique("Restore"));
+        const first = await builder.create({ persistence: store });
+        await first.kickoff();
+        const id = String(first.state.id);
+        const second = await builder.create({ persistence: store });
+        expect(await second.kickoff({ inputs: { id } })).toBe("n4");
+        expect(second.state).toMatchObject({ id, count: 4 });
+        expect(await store.loadState(id)).toMatchObject({ count: 4 });
+      });
+
+      it("case 44: only persisted steps' snapshots come back", async () => {
+        const builder = counter(unique("Method"), true);
+        const first = await builder.create({ persistence: store });
+        await first.kickoff();
+        expect(first.state.count).toBe(2);
+        const id = String(first.state.id);
+        expect(await store.loadState(id)).toMatchObject({ count: 1 });
+        const second = await builder.create({ persistence: store });
+        await second.kickoff({ inputs: { id } });
+        expect(second.state).toMatchObject({ id, count: 3 });
+      });
+
+      it("case 54: a human-feedback pause is kept pending in the store and resumed from it", async () => {
+        const builder = defineFlow(unique("Review"))
+          .method("review", { start: true, human_feedback: { message: "Review:" } }, () => "draft")
+          .listen("publish", "review", (_flow: FlowHandle, result: unknown) => `published:${(result as { feedback: string }).feedback}`);
+        const paused = await (await builder.create({ defaultPersistence: store })).kickoff();
+        expect(paused).toBeInstanceOf(HumanFeedbackPending);
+        const id = (paused as HumanFeedbackPending).context.flow_id;
+        expect(await store.loadPendingFeedback(id)).toMatchObject({ context: { flow_id: id, method_name: "review", method_output: "draft" } });
+        const resumed = await Flow.fromPending(id, builder.definition(), { persistence: store, modules: builder.modules() });
+        expect(await resumed.resume("looks good")).toBe("published:looks good");
+        expect(await store.loadPendingFeedback(id)).toBeNull();
+        await expect(Flow.fromPending(id, builder.definition(), { persistence: store, modules: builder.modules() })).rejects.toThrow(/No pending feedback/);
       });
     });
 
