@@ -73,6 +73,15 @@ export const LAYERS = [
     why: "the Prisma run store (SQLite/PostgreSQL) implements the runtime's RunStore port; models come in through the replay-model factory, transport and UI live in the apps",
   },
   {
+    name: "store-memory",
+    dir: "packages/store-memory",
+    package: "@crewflow/store-memory",
+    workspace: ["@crewflow/definition", "@crewflow/runtime"],
+    forbidden: [...UI_LIBRARIES, ...SERVER_LIBRARIES, ...DB_LIBRARIES, "openai"],
+    nodeBuiltins: true,
+    why: "the in-memory run store implements the runtime's RunStore port in process memory: no database, transport, UI or model libraries",
+  },
+  {
     name: "executor-bullmq",
     dir: "packages/executor-bullmq",
     package: "@crewflow/executor-bullmq",
@@ -86,7 +95,7 @@ export const LAYERS = [
     dir: "packages/cli",
     package: "@crewflow/cli",
     workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews", "@crewflow/store-prisma", "@crewflow/executor-bullmq"],
-    forbidden: [...UI_LIBRARIES],
+    forbidden: [...UI_LIBRARIES, "@prisma/*", "prisma"],
     nodeBuiltins: true,
     why: "the CLI sits on top of definition and runtime and never imports the apps",
   },
@@ -95,7 +104,7 @@ export const LAYERS = [
     dir: "apps/server",
     package: "@crewflow/server",
     workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews", "@crewflow/store-prisma", "@crewflow/executor-bullmq"],
-    forbidden: [...UI_LIBRARIES],
+    forbidden: [...UI_LIBRARIES, "@prisma/*", "prisma"],
     nodeBuiltins: true,
     why: "the server hosts the runtime, crews and persistence; it serves the built web app as files, never imports it",
   },
@@ -110,6 +119,22 @@ export const LAYERS = [
     why: "the web app runs in the browser and talks to the server only through tRPC (it may `import type` the router); model calls and keys stay on the server",
   },
 ];
+
+/**
+ * The storage port (docs/architecture.md): hosts reach the database only through the runtime's
+ * `RunStore`. No Prisma client outside the store package, and hosts name the concrete store only to
+ * construct one (`PrismaRunStore.open`), except in the composition roots listed here.
+ */
+export const STORE_PORT = {
+  /** The one package that may use a Prisma client. */
+  owner: "packages/store-prisma",
+  /** The concrete store class. */
+  concreteStore: "PrismaRunStore",
+  /** Host sources that must type their store as the port. */
+  hosts: ["apps/server/src", "packages/cli/src", "packages/executor-bullmq/src"],
+  /** Files that may keep the concrete type: the server's run threads reopen the database from its options. */
+  concreteAllowed: ["apps/server/src/app.ts", "apps/server/src/core/services.ts"],
+};
 
 /** @param {string} text */
 function escapeRegex(text) {

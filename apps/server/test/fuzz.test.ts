@@ -2,7 +2,7 @@
 // a 4xx-class error, the server stays up, and nothing stored changes (a snapshot of every table
 // before and after). Payloads are JSON values and mutated valid inputs that the procedure's schema
 // rejects (fast-check, fixed seed).
-import { PrismaRunStore } from "@crewflow/store-prisma";
+import { sqliteTableDump } from "@crewflow/store-prisma/testing";
 import { TRPCClientError } from "@trpc/client";
 import fc from "fast-check";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
@@ -24,18 +24,7 @@ interface Target {
 }
 
 /** Every row of every table (SQLite), in a stable order: what "nothing saved changes" compares. */
-async function snapshot(dataDir: string): Promise<string> {
-  const store = await PrismaRunStore.open({ dataDir });
-  try {
-    const p = store.prisma;
-    const tables = await p.$queryRawUnsafe<{ name: string }[]>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
-    const dump: Record<string, unknown> = {};
-    for (const { name } of tables) dump[name] = await p.$queryRawUnsafe(`SELECT * FROM "${name.replace(/"/g, '""')}" ORDER BY rowid`);
-    return JSON.stringify(dump, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
-  } finally {
-    await store.close();
-  }
-}
+const snapshot = (dataDir: string): Promise<string> => sqliteTableDump(dataDir);
 
 /** Schema-invalid payloads: random JSON, and valid inputs with one field replaced, removed or added. */
 function malformed(target: Target, seed: number): unknown[] {

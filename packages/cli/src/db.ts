@@ -1,6 +1,7 @@
 // The database the run commands use: `--db URL` (file:PATH or postgres://…), else `--data DIR` (its
 // crewflow.db), else DATABASE_URL, else the SQLite file in CREWFLOW_DATA_DIR or data/ at the repo root.
 import { resolve } from "node:path";
+import type { RunStore } from "@crewflow/runtime";
 import { PrismaRunStore } from "@crewflow/store-prisma";
 import type { CliIo } from "./io";
 
@@ -9,7 +10,7 @@ export const DB_OPTIONS = {
   db: { type: "string" },
 } as const;
 
-export async function openStore(values: { data?: string | undefined; db?: string | undefined }, io: CliIo): Promise<PrismaRunStore> {
+export async function openStore(values: { data?: string | undefined; db?: string | undefined }, io: CliIo): Promise<RunStore> {
   const envDir = process.env.CREWFLOW_DATA_DIR;
   const poolMax = Number(process.env.CREWFLOW_PG_POOL_MAX) || undefined; // 1 for an embedded PGlite server
   return PrismaRunStore.open({
@@ -21,8 +22,8 @@ export async function openStore(values: { data?: string | undefined; db?: string
 }
 
 /** Runs `fn` with the store open, closing it after (a pool left open would keep the process alive). */
-export async function withStore<T>(values: { data?: string | undefined; db?: string | undefined }, io: CliIo, command: string, fn: (store: PrismaRunStore) => Promise<T>): Promise<T | number> {
-  let store: PrismaRunStore;
+export async function withStore<T>(values: { data?: string | undefined; db?: string | undefined }, io: CliIo, command: string, fn: (store: RunStore) => Promise<T>): Promise<T | number> {
+  let store: RunStore;
   try {
     store = await openStore(values, io);
   } catch (err) {

@@ -2,7 +2,7 @@
 // cancel fences the run's worker out through the lease and tells it to stop, and `feed` follows any
 // run's events whichever worker runs it. Jobs are data ({runId, feedback}), not closures: whichever
 // process picks one up rebuilds the run from the database.
-import type { PrismaRunStore } from "@crewflow/store-prisma";
+import type { RunStore } from "@crewflow/runtime";
 import { RunFeed } from "./feed";
 import { type SegmentData, type SegmentQueue, openQueue, segmentJobOptions } from "./queue";
 import type { QueueSettings } from "./settings";
@@ -19,7 +19,7 @@ export class BullmqExecutor {
   private closed = false;
 
   private constructor(
-    private readonly store: PrismaRunStore,
+    private readonly store: RunStore,
     readonly settings: QueueSettings,
     private readonly queue: SegmentQueue,
     private readonly signals: Signals,
@@ -27,7 +27,7 @@ export class BullmqExecutor {
     this.feed = new RunFeed(store, signals);
   }
 
-  static async open(store: PrismaRunStore, settings: QueueSettings): Promise<BullmqExecutor> {
+  static async open(store: RunStore, settings: QueueSettings): Promise<BullmqExecutor> {
     const signals = openSignals(settings);
     const queue = openQueue(settings);
     try {

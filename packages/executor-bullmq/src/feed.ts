@@ -3,7 +3,7 @@
 // says when to read again, so a reader gets every event once, in order, with no gap — also after a
 // reconnect (it says the last seq it has) and when a signal is lost (it polls now and then).
 import type { FlowEvent } from "@crewflow/runtime";
-import type { PrismaRunStore } from "@crewflow/store-prisma";
+import type { RunStore } from "@crewflow/runtime";
 import type { RunSignal, Signals } from "./signals";
 
 /** At most this many history events travel in one batch. */
@@ -15,7 +15,7 @@ export class RunFeed {
   private readonly waiters = new Map<string, Set<(signal: RunSignal) => void>>();
 
   constructor(
-    private readonly store: PrismaRunStore,
+    private readonly store: RunStore,
     signals: Signals,
   ) {
     signals.onRuns((batch) => {

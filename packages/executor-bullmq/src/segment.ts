@@ -6,8 +6,8 @@
 import { dirname, join } from "node:path";
 import { createCrewRunner } from "@crewflow/crews";
 import { type FlowDefinition, loadDefinitionText } from "@crewflow/definition";
-import { type FlowEvent, Cancelled, cancellableCrewRunner, errorInfo } from "@crewflow/runtime";
-import { FencedError, type FlowVersionRecord, type PrismaRunStore, runFlow } from "@crewflow/store-prisma";
+import { type FlowEvent, Cancelled, cancellableCrewRunner, errorInfo, type RunStore } from "@crewflow/runtime";
+import { FencedError, type FlowVersionRecord, runFlow } from "@crewflow/store-prisma";
 import type { SegmentData } from "./queue";
 import type { RunSignal } from "./signals";
 
@@ -29,7 +29,7 @@ export class SegmentRunner {
   private readonly sourcePath: string;
 
   constructor(
-    private readonly store: PrismaRunStore,
+    private readonly store: RunStore,
     private readonly policy: WorkerPolicy,
     private readonly notify: (signal: RunSignal) => void,
   ) {

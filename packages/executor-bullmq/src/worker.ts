@@ -3,7 +3,7 @@
 // expires; the lease in the database (fencing) makes sure the old worker cannot write after that. A
 // reconciler submits runs that are "running" with no job (a lost job, a crash between the row and the
 // job), and a cancel signal aborts the segment of a cancelled run.
-import type { PrismaRunStore } from "@crewflow/store-prisma";
+import type { RunStore } from "@crewflow/runtime";
 import { type SegmentQueue, type SegmentWorkerHandle, openQueue, openWorker, segmentJobOptions } from "./queue";
 import { type SegmentOutcome, SegmentRunner, type WorkerPolicy } from "./segment";
 import type { QueueSettings } from "./settings";
@@ -15,7 +15,7 @@ export interface WorkerLog {
 }
 
 export interface RunWorkerOptions {
-  store: PrismaRunStore;
+  store: RunStore;
   settings: QueueSettings;
   policy: WorkerPolicy;
   log?: WorkerLog;

@@ -21,4 +21,27 @@ export type { FlowSpec, MethodBody, MethodSpec } from "./authoring";
 export { checkpointFromEvents, pendingPause, traceOf } from "./store/run-store";
 export { ReplayCursor, resumePointFromEvents } from "./engine/resume";
 export type { RecordedExecution, ResumePoint } from "./engine/resume";
-export type { RunRecord, RunStatus, RunStore, TraceEntry } from "./store/run-store";
+export type { TraceEntry } from "./store/run-store";
+export { FencedError } from "./store/port";
+export type {
+  CreateRunOptions,
+  FlowRecord,
+  FlowVersionInfo,
+  FlowVersionRecord,
+  FlowVersionRef,
+  LeaseClaim,
+  LineageRow,
+  ListRunsFilter,
+  PatchOperation,
+  PausedRun,
+  RecordedLlmCall,
+  RunOrigin,
+  RunRecord,
+  RunsPageFilter,
+  RunStatus,
+  RunStore,
+  StepView,
+  StoredRun,
+} from "./store/port";
+export { callColumns, sha256 } from "./store/calls";
+export { DEFAULT_LEASE_TTL_MS, describeHolder, holderIsDead, leaseHolder } from "./store/lease";

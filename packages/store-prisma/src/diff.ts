@@ -3,7 +3,8 @@
 // change as RFC 6902 operations (for everything else).
 import { create, type Delta } from "jsondiffpatch";
 import { format as toJsonPatch, type Op as JsonPatchOp } from "jsondiffpatch/formatters/jsonpatch";
-import type { PrismaRunStore, StepView } from "./store";
+import type { RunStore } from "@crewflow/runtime";
+import type { StepView } from "./store";
 
 export type { Delta, JsonPatchOp };
 
@@ -75,7 +76,7 @@ export class DiffError extends Error {
   override name = "ValueError";
 }
 
-async function findStep(store: PrismaRunStore, runId: string, at: { number: number } | { seq: number }): Promise<StepView> {
+async function findStep(store: RunStore, runId: string, at: { number: number } | { seq: number }): Promise<StepView> {
   const step = await store.step(runId, at);
   if (!step) throw new DiffError(`run ${runId} has no step ${"number" in at ? `#${at.number}` : `at seq ${at.seq}`}`);
   return step;
@@ -83,7 +84,7 @@ async function findStep(store: PrismaRunStore, runId: string, at: { number: numb
 
 /** The state change between two steps of one run (from the state after `from` to the state after `to`). */
 export async function diffSteps(
-  store: PrismaRunStore,
+  store: RunStore,
   runId: string,
   from: { number: number } | { seq: number },
   to: { number: number } | { seq: number },
@@ -117,7 +118,7 @@ export interface RunDiff {
  * run counts its occurrences on from its parent's counts at the fork point, so its steps align with the
  * parent's later steps. State ids are ignored unless `ignoreKeys` says otherwise.
  */
-export async function diffRuns(store: PrismaRunStore, leftRunId: string, rightRunId: string, options: DiffOptions = {}): Promise<RunDiff> {
+export async function diffRuns(store: RunStore, leftRunId: string, rightRunId: string, options: DiffOptions = {}): Promise<RunDiff> {
   const opts = { ignoreKeys: options.ignoreKeys ?? ["id"] };
   const [left, right] = await Promise.all([keyed(store, leftRunId), keyed(store, rightRunId)]);
   const keys: string[] = [];
@@ -151,7 +152,7 @@ export async function diffRuns(store: PrismaRunStore, leftRunId: string, rightRu
   };
 }
 
-async function keyed(store: PrismaRunStore, runId: string): Promise<Map<string, StepView>> {
+async function keyed(store: RunStore, runId: string): Promise<Map<string, StepView>> {
   const run = await store.getRun(runId);
   if (!run) throw new DiffError(`no run '${runId}'`);
   const counts = new Map<string, number>();

@@ -11,6 +11,7 @@ import {
   type JsonValue,
   type PendingFeedbackContext,
   type RunRecord,
+  type RunStore,
   type State,
   Flow,
   HumanFeedbackPending,
@@ -24,7 +25,7 @@ import {
 import { storeJournal } from "./journal";
 import { DEFAULT_LEASE_TTL_MS, describeHolder, leaseHolder } from "./lease";
 import { applyPatch } from "./patch";
-import { type PatchOperation, type PrismaRunStore, type RunOrigin, type StoredRun, sha256 } from "./store";
+import { type PatchOperation, type RunOrigin, type StoredRun, sha256 } from "./store";
 
 export type RunRequest =
   /** A new run; `restoreFromStateId` is CrewAI's restore_from_state_id (hydrate, fresh id, every method runs). */
@@ -131,7 +132,7 @@ class OverridingPersistence implements FlowPersistence {
 }
 
 /** The snapshot after event `seq` of a run, patched: what a fork starts from. Validation is the state model's (Flow.fromCheckpoint). */
-export async function forkCheckpoint(store: PrismaRunStore, runId: string, seq: number, patch: readonly PatchOperation[] = []): Promise<Checkpoint> {
+export async function forkCheckpoint(store: RunStore, runId: string, seq: number, patch: readonly PatchOperation[] = []): Promise<Checkpoint> {
   const loaded = await store.loadRun(runId);
   if (!loaded) throw new HostError(`no run '${runId}'`);
   const checkpoint = checkpointFromEvents(loaded.events, seq);
@@ -139,7 +140,7 @@ export async function forkCheckpoint(store: PrismaRunStore, runId: string, seq: 
   return patch.length ? { ...checkpoint, state: applyPatch(checkpoint.state, patch) } : checkpoint;
 }
 
-export async function runFlow(store: PrismaRunStore, host: HostOptions, request: RunRequest): Promise<HostResult> {
+export async function runFlow(store: RunStore, host: HostOptions, request: RunRequest): Promise<HostResult> {
   // The run's fencing token: the caller's (a worker), or the lease this call takes once the run exists.
   let lease = host.lease;
   let heartbeat: NodeJS.Timeout | undefined;
@@ -323,7 +324,7 @@ const MAX_LINEAGE_DEPTH = 1_000;
  * The resume point of a run after `uptoSeq` of its log, including what it inherited: a fork starts
  * with its source run's executions up to the fork step (recursively), on the source's patched state.
  */
-async function lineagePoint(store: PrismaRunStore, run: StoredRun, events: readonly FlowEvent[], uptoSeq = Number.POSITIVE_INFINITY, depth = 0): Promise<ResumePoint | null> {
+async function lineagePoint(store: RunStore, run: StoredRun, events: readonly FlowEvent[], uptoSeq = Number.POSITIVE_INFINITY, depth = 0): Promise<ResumePoint | null> {
   let prefix: ResumePoint | undefined;
   if (run.origin === "fork" && run.parentRunId !== null && run.parentSeq !== null) {
     if (depth >= MAX_LINEAGE_DEPTH) throw new HostError(`run ${run.runId} descends from more than ${MAX_LINEAGE_DEPTH} forks`);
@@ -342,7 +343,7 @@ async function lineagePoint(store: PrismaRunStore, run: StoredRun, events: reado
  * Where an interrupted run goes on from: its own log's checkpoint; for a fork, checkpoint restore or
  * state restore, on top of the snapshot it started from (those steps are not in its own log).
  */
-async function resumeCheckpoint(store: PrismaRunStore, run: StoredRun, events: readonly FlowEvent[]): Promise<Checkpoint | null> {
+async function resumeCheckpoint(store: RunStore, run: StoredRun, events: readonly FlowEvent[]): Promise<Checkpoint | null> {
   const own = checkpointFromEvents(events);
   if (run.parentRunId === null || run.parentSeq === null || run.origin === "new" || run.origin === "replay") return own;
   const base = await forkCheckpoint(store, run.parentRunId, run.parentSeq, run.forkPatch ?? []);

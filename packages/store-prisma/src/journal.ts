@@ -2,8 +2,7 @@
 // method_execution_finished (before any listener starts) and at the run's end, pause or failure, with
 // the events recorded since the previous commit. The store writes them — the method's events, its state
 // snapshot and its LLM calls — in one transaction, shared with the other runs committing at that moment.
-import type { FlowEvent, FlowOptions } from "@crewflow/runtime";
-import type { PrismaRunStore } from "./store";
+import type { FlowEvent, FlowOptions, RunStore } from "@crewflow/runtime";
 
 export type Journal = NonNullable<FlowOptions["journal"]>;
 
@@ -15,7 +14,7 @@ export const COMMIT_POINTS: ReadonlySet<FlowEvent["type"]> = new Set(["method_ex
  * With `lease` (the run's fencing token, or a function giving it once the run is held) every commit is
  * fenced by it.
  */
-export function storeJournal(store: PrismaRunStore, onCommitted?: (events: readonly FlowEvent[]) => void, lease?: number | (() => number | undefined)): Journal {
+export function storeJournal(store: RunStore, onCommitted?: (events: readonly FlowEvent[]) => void, lease?: number | (() => number | undefined)): Journal {
   return {
     async commit(runId, events) {
       await store.commit(runId, events, typeof lease === "function" ? lease() : lease);

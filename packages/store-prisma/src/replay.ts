@@ -3,10 +3,10 @@
 // replay model of @crewflow/crews. A faithful replay makes no live calls and ends with the same steps
 // and the same final state; otherwise the report names the first step whose request differs.
 import { type FlowDefinition, loadDefinitionText } from "@crewflow/definition";
-import { type CrewRunner, type FlowEvent, type FlowOptions, type JsonValue, HumanFeedbackPending } from "@crewflow/runtime";
+import { type CrewRunner, type FlowEvent, type FlowOptions, type JsonValue, type RunStore, HumanFeedbackPending } from "@crewflow/runtime";
 import { type StateDiff, diffStates } from "./diff";
 import { type HostOptions, type HostResult, HostError, runFlow } from "./host";
-import type { PrismaRunStore, StepView, StoredRun } from "./store";
+import type { StepView, StoredRun } from "./store";
 
 /**
  * Builds the crew runner a replay runs with from the calls the run recorded (each `llm_call` event's
@@ -73,7 +73,7 @@ const requestOf = (call: JsonValue): JsonValue =>
 const hashOf = (call: JsonValue): string | null =>
   call !== null && typeof call === "object" && !Array.isArray(call) && typeof call.hash === "string" ? call.hash : null;
 
-export async function replayRun(store: PrismaRunStore, runId: string, options: ReplayOptions = {}): Promise<ReplayReport> {
+export async function replayRun(store: RunStore, runId: string, options: ReplayOptions = {}): Promise<ReplayReport> {
   const source = await store.loadRun(runId);
   if (!source) throw new HostError(`no run '${runId}' in ${store.url}`);
   const version = await store.getVersion(source.record.versionId);
@@ -115,7 +115,7 @@ export async function replayRun(store: PrismaRunStore, runId: string, options: R
   );
 }
 
-async function start(store: PrismaRunStore, host: HostOptions, source: StoredRun, inputs: Record<string, unknown> | null): Promise<HostResult> {
+async function start(store: RunStore, host: HostOptions, source: StoredRun, inputs: Record<string, unknown> | null): Promise<HostResult> {
   if (source.parentRunId !== null && source.parentSeq !== null && (source.origin === "fork" || source.origin === "checkpoint")) {
     // Start where the recorded run started: its parent's snapshot, with the same patch.
     return runFlow(store, host, { kind: "fork", runId: source.parentRunId, seq: source.parentSeq, patch: source.forkPatch ?? [], inputs });
@@ -124,7 +124,7 @@ async function start(store: PrismaRunStore, host: HostOptions, source: StoredRun
 }
 
 async function compare(
-  store: PrismaRunStore,
+  store: RunStore,
   source: StoredRun,
   result: HostResult,
   recorded: { call: JsonValue; method: string }[],

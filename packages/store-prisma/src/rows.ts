@@ -1,7 +1,9 @@
 // FlowEvents ⇄ rows. An event row keeps the event minus its columns; a step's row (the event that ends a
 // method execution) carries its status, output and state snapshot as columns, an llm_call's call goes to
 // llm_calls. Nothing is stored twice, and reading the log back gives the events as recorded.
-import type { FlowEvent, JsonValue } from "@crewflow/runtime";
+import { type FlowEvent, type JsonValue, callColumns } from "@crewflow/runtime";
+
+export { callColumns };
 
 /** A step's columns (null on other events). */
 export interface StepColumns {
@@ -60,39 +62,6 @@ const SCALAR = "$crewflow.scalar";
 
 function isObject(value: unknown): value is JsonObject {
   return value !== null && typeof value === "object" && !Array.isArray(value);
-}
-
-function num(value: unknown): number | null {
-  return typeof value === "number" && Number.isFinite(value) ? value : null;
-}
-
-/**
- * What the columns of llm_calls read from a recorded call. The crews package defines the call's shape
- * (request, hash, response, usage, latency); both snake_case and camelCase usage keys are accepted.
- */
-export function callColumns(call: JsonValue): {
-  kind: string;
-  hash: string | null;
-  model: string | null;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  latencyMs: number | null;
-} {
-  const c = isObject(call) ? call : {};
-  const request = isObject(c.request) ? c.request : {};
-  const usage = isObject(c.usage) ? c.usage : {};
-  const prompt = num(usage.prompt_tokens) ?? num(usage.promptTokens) ?? 0;
-  const completion = num(usage.completion_tokens) ?? num(usage.completionTokens) ?? 0;
-  return {
-    kind: typeof c.kind === "string" ? c.kind : "llm",
-    hash: typeof c.hash === "string" ? c.hash : null,
-    model: typeof request.model === "string" ? request.model : typeof c.model === "string" ? c.model : null,
-    promptTokens: prompt,
-    completionTokens: completion,
-    totalTokens: num(usage.total_tokens) ?? num(usage.totalTokens) ?? prompt + completion,
-    latencyMs: num(c.latencyMs) ?? num(c.latency_ms),
-  };
 }
 
 /**

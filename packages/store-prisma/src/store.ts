@@ -1,115 +1,59 @@
 // The runtime's RunStore (and CrewAI's FlowPersistence) on Prisma: SQLite by default, PostgreSQL by URL.
 // Writes go through the group-commit writer (writer.ts); every read is a Prisma query. `commit` is the
 // engine's journal: a method's events, its state snapshot and its LLM calls land in one transaction.
-import { createHash, randomUUID } from "node:crypto";
+import { randomUUID } from "node:crypto";
 import {
   type Checkpoint,
+  type CreateRunOptions,
   type FlowEvent,
   type FlowPersistence,
+  type FlowRecord,
+  type FlowVersionInfo,
+  type FlowVersionRecord,
+  type FlowVersionRef,
   type JsonValue,
+  type LeaseClaim,
+  type LineageRow,
+  type ListRunsFilter,
+  type PatchOperation,
+  type PausedRun,
   type PendingFeedbackContext,
+  type RecordedLlmCall,
+  type RunOrigin,
   type RunRecord,
+  type RunsPageFilter,
   type RunStatus,
   type RunStore,
   type State,
+  type StepView,
+  type StoredRun,
   checkpointFromEvents,
+  sha256,
 } from "@crewflow/runtime";
 import { type Connection, type OpenOptions, type Provider, connect } from "./connect";
 import { type StoredCall, fromRows, recordedCall, toRows } from "./rows";
 import { DEFAULT_LEASE_TTL_MS, holderIsDead } from "./lease";
-import { FencedError, type LeaseClaim, type RunRow, type RunUpdate, type TokenDelta, type WriteOp } from "./writer";
+import { FencedError, type RunRow, type RunUpdate, type TokenDelta, type WriteOp } from "./writer";
 
-/** One `add`/`replace` of RFC 6902, the form a fork's state patch is recorded in. */
-export interface PatchOperation {
-  op: "add" | "replace" | "remove";
-  path: string;
-  value?: JsonValue;
-}
-
-export interface FlowVersionRef {
-  flowId: string;
-  versionId: string;
-  number: number;
-  hash: string;
-}
-
-export interface FlowVersionRecord extends FlowVersionRef {
-  flowName: string;
-  definition: string | null;
-  sourcePath: string | null;
-  createdAt: string;
-}
-
-/** A run as stored: the runtime's record plus version, lineage, replay source, timings and tokens. */
-export type RunOrigin = "new" | "fork" | "checkpoint" | "restore" | "replay";
-
-export interface StoredRun extends RunRecord {
-  origin: RunOrigin;
-  flowId: string;
-  versionId: string;
-  version: number;
-  forkPatch: PatchOperation[] | null;
-  replayOfId: string | null;
-  durationMs: number | null;
-  tokens: { prompt: number; completion: number; total: number };
-  llmCalls: number;
-}
-
-/** A method execution that ended, with the state after it (the step log the UI shows). */
-export interface StepView {
-  /** 1-based position in the run's step log (completion order). */
-  number: number;
-  /** Seq of the event that ended it (method_execution_finished/failed/paused). */
-  seq: number;
-  startSeq: number | null;
-  method: string;
-  execution: number;
-  status: "completed" | "failed" | "paused";
-  output: JsonValue;
-  label: string | null;
-  error: { type: string; message: string } | null;
-  durationMs: number | null;
-  stateId: string | null;
-  state: State | null;
-  at: string;
-}
-
-/** A recorded LLM call, in the order the run made it. */
-export interface RecordedLlmCall {
-  seq: number;
-  method: string;
-  execution: number;
-  /** `llm` for a model call; the crews package also records tool calls, guardrail attempts, summaries. */
-  kind: string;
-  hash: string | null;
-  model: string | null;
-  tokens: { prompt: number; completion: number; total: number };
-  latencyMs: number | null;
-  /** The call exactly as the runtime recorded it (request, hash, response, usage, latency, …). */
-  call: JsonValue;
-  at: string;
-}
-
-export interface CreateRunOptions {
-  /** The definition text; stored as the version's text (its sha256 must be `record.definitionHash`). */
-  definition?: string;
-  /** How the run began (default "new"). */
-  origin?: RunOrigin;
-  forkPatch?: PatchOperation[] | null;
-  replayOf?: string | null;
-}
-
-export interface ListRunsFilter {
-  flowName?: string;
-  limit?: number;
-  status?: RunStatus;
-}
+// The port's types, under the names hosts import from this package.
+export type {
+  CreateRunOptions,
+  FlowRecord,
+  FlowVersionInfo,
+  FlowVersionRecord,
+  FlowVersionRef,
+  LineageRow,
+  ListRunsFilter,
+  PatchOperation,
+  RecordedLlmCall,
+  RunOrigin,
+  StepView,
+  StoredRun,
+};
 
 const TERMINAL = new Set(["flow_finished", "flow_failed", "flow_paused"]);
 
-export function sha256(text: string): string {
-  return createHash("sha256").update(text).digest("hex");
-}
+export { sha256 };
 
 const json = (value: unknown): string => JSON.stringify(value ?? null);
 const iso = (date: Date | null): string | null => (date ? date.toISOString() : null);
@@ -118,35 +62,23 @@ function isUniqueViolation(err: unknown): boolean {
   return (err as { code?: string }).code === "P2002" || /Unique constraint/i.test((err as Error).message ?? "");
 }
 
-/** A run in its fork tree. */
-export interface LineageRow {
-  runId: string;
+interface LineageSqlRow {
+  id: string;
   origin: string;
   status: string;
-  parentSeq: number | null;
-  forkPatch: PatchOperation[] | null;
-  version: number;
-  startedAt: string;
-  children: LineageRow[];
+  parentRunId: string | null;
+  parentSeq: number | bigint | null;
+  forkPatch: unknown;
+  startedAt: Date | string;
+  version: number | bigint;
+  depth: number | bigint;
 }
 
-export interface FlowVersionInfo {
-  id: string;
-  number: number;
-  hash: string;
-  createdAt: string;
-}
-
-/** A flow as the catalog keeps it. */
-export interface FlowRecord {
-  id: string;
-  name: string;
-  createdAt: string;
-  headVersionId: string | null;
-  deletedAt: string | null;
-  revision: number;
-  /** In version order. */
-  versions: FlowVersionInfo[];
+/** A raw query's timestamp as ISO 8601 (drivers give a Date or text; stored times are UTC). */
+function sqlTime(value: Date | string): string {
+  if (value instanceof Date) return value.toISOString();
+  const text = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(" ", "T")}Z`;
+  return new Date(text).toISOString();
 }
 
 const FLOW_SELECT = {
@@ -211,8 +143,8 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   get openOptions(): OpenOptions {
     return this.conn.reopen;
   }
-  /** The Prisma client, for queries this class does not cover (read only, by convention). */
-  get prisma(): Connection["prisma"] {
+  /** The Prisma client: private, so nothing outside this package reaches the database around the port. */
+  private get db(): Connection["prisma"] {
     return this.conn.prisma;
   }
   get migrated(): readonly string[] {
@@ -249,7 +181,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
     const key = `${input.name}\u0000${hash}`;
     const cached = this.versions.get(key);
     if (cached) return cached;
-    const prisma = this.prisma;
+    const prisma = this.db;
     for (let attempt = 0; ; attempt++) {
       try {
         const flow =
@@ -266,7 +198,8 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
         // A flow's first version is its head (later heads change only through saveFlowHead).
         if (flow.headVersionId === null) await prisma.flow.updateMany({ where: { id: flow.id, headVersionId: null }, data: { headVersionId: version.id } });
         const ref = { flowId: flow.id, versionId: version.id, number: version.number, hash };
-        this.versions.set(key, ref);
+        // Not while the text is unknown: a later call with the text must still store it.
+        if (version.definition !== null || input.definition != null) this.versions.set(key, ref);
         return ref;
       } catch (err) {
         // Another process created the same flow or version number first: read again.
@@ -279,9 +212,9 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   // ---- run queries for the API (lists, pending feedback, lineage) -----------------------------------
 
   /** One page of run ids, newest first (cursor: the last id of the previous page). */
-  async runIdsPage(filter: { flowId?: string | undefined; status?: string | undefined; since?: string | undefined; until?: string | undefined; limit: number; cursor?: string | undefined }): Promise<{ ids: string[]; nextCursor: string | null }> {
+  async runIdsPage(filter: RunsPageFilter): Promise<{ ids: string[]; nextCursor: string | null }> {
     await this.flush();
-    const rows = await this.prisma.run.findMany({
+    const rows = await this.db.run.findMany({
       where: {
         ...(filter.flowId ? { flowId: filter.flowId } : {}),
         ...(filter.status ? { status: filter.status } : {}),
@@ -301,20 +234,20 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   /** The pending-feedback record of a paused run's state id. */
   async pendingFeedbackOf(stateId: string): Promise<{ context: unknown; createdAt: Date } | null> {
     await this.flush();
-    return this.prisma.pendingFeedback.findUnique({ where: { flowUuid: stateId }, select: { context: true, createdAt: true } });
+    return this.db.pendingFeedback.findUnique({ where: { flowUuid: stateId }, select: { context: true, createdAt: true } });
   }
 
   /** Paused runs (oldest first, at most `limit`) with what they wait for. */
-  async pausedRuns(filter: { flowId?: string | undefined; limit: number }): Promise<{ runId: string; flowId: string; flowName: string; context: unknown; createdAt: Date }[]> {
+  async pausedRuns(filter: { flowId?: string | undefined; limit: number }): Promise<PausedRun[]> {
     await this.flush();
-    const runs = await this.prisma.run.findMany({
+    const runs = await this.db.run.findMany({
       where: { status: "paused", ...(filter.flowId ? { flowId: filter.flowId } : {}) },
       select: { id: true, flowId: true, stateId: true, flow: { select: { name: true } } },
       orderBy: [{ startedAt: "asc" }, { id: "asc" }],
       take: filter.limit,
     });
     const stateIds = runs.map((r) => r.stateId).filter((id): id is string => id !== null);
-    const rows = await this.prisma.pendingFeedback.findMany({ where: { flowUuid: { in: stateIds } } });
+    const rows = await this.db.pendingFeedback.findMany({ where: { flowUuid: { in: stateIds } } });
     const byState = new Map(rows.map((r) => [r.flowUuid, r]));
     return runs.flatMap((run) => {
       const row = run.stateId ? byState.get(run.stateId) : undefined;
@@ -325,7 +258,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   /** Ids of runs marked running (at most `limit`), or of those among `ids` that still are. */
   async runningRunIds(options: { limit: number; among?: readonly string[] }): Promise<string[]> {
     await this.flush();
-    const rows = await this.prisma.run.findMany({
+    const rows = await this.db.run.findMany({
       where: { status: "running", ...(options.among ? { id: { in: [...options.among] } } : {}) },
       select: { id: true },
       take: options.limit,
@@ -333,43 +266,47 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
     return rows.map((r) => r.id);
   }
 
-  /** The fork tree `runId` belongs to, from its root (forks, checkpoints and restores are children). */
+  /**
+   * The fork tree `runId` belongs to, from its root (forks, checkpoints and restores are children):
+   * one recursive query walks up to the root and back down the whole tree.
+   */
   async lineageTree(runId: string): Promise<LineageRow | null> {
     await this.flush();
-    const prisma = this.prisma;
-    const select = { id: true, origin: true, status: true, parentRunId: true, parentSeq: true, forkPatch: true, startedAt: true, version: { select: { number: true } } } as const;
-    let rootId = runId;
-    for (let depth = 0; depth < 10_000; depth++) {
-      const row = await prisma.run.findUnique({ where: { id: rootId }, select: { parentRunId: true } });
-      if (!row) return null;
-      if (!row.parentRunId) break;
-      rootId = row.parentRunId;
-    }
-    type Row = { id: string; origin: string; status: string; parentRunId: string | null; parentSeq: number | null; forkPatch: unknown; startedAt: Date; version: { number: number } };
-    const node = (row: Row): LineageRow => ({
-      runId: row.id,
-      origin: row.origin,
-      status: row.status,
-      parentSeq: row.parentSeq,
-      forkPatch: (row.forkPatch ?? null) as PatchOperation[] | null,
-      version: row.version.number,
-      startedAt: row.startedAt.toISOString(),
-      children: [],
-    });
-    const root = node(await prisma.run.findUniqueOrThrow({ where: { id: rootId }, select }));
-    let frontier = new Map([[root.runId, root]]);
-    const seen = new Set([root.runId]);
-    while (frontier.size > 0) {
-      const rows = await prisma.run.findMany({ where: { parentRunId: { in: [...frontier.keys()] } }, select, orderBy: [{ startedAt: "asc" }, { id: "asc" }] });
-      const next = new Map<string, LineageRow>();
-      for (const row of rows) {
-        if (seen.has(row.id)) continue;
-        seen.add(row.id);
-        const child = node(row);
-        frontier.get(row.parentRunId!)?.children.push(child);
-        next.set(child.runId, child);
-      }
-      frontier = next;
+    // Depth bounds guard against a cycle (which the schema does not forbid); same SQL on both dialects.
+    const rows = await this.db.$queryRaw<LineageSqlRow[]>`
+      WITH RECURSIVE up (id, parent_run_id, depth) AS (
+        SELECT id, parent_run_id, 0 FROM runs WHERE id = ${runId}
+        UNION ALL
+        SELECT r.id, r.parent_run_id, up.depth + 1 FROM runs r JOIN up ON r.id = up.parent_run_id WHERE up.depth < 10000
+      ),
+      root (id) AS (SELECT id FROM up ORDER BY depth DESC LIMIT 1),
+      down (id, depth) AS (
+        SELECT id, 0 FROM root
+        UNION ALL
+        SELECT r.id, down.depth + 1 FROM runs r JOIN down ON r.parent_run_id = down.id WHERE down.depth < 10000
+      )
+      SELECT r.id, r.origin, r.status, r.parent_run_id AS "parentRunId", r.parent_seq AS "parentSeq", r.fork_patch AS "forkPatch",
+        r.started_at AS "startedAt", v.number AS version, down.depth
+      FROM down JOIN runs r ON r.id = down.id JOIN flow_versions v ON v.id = r.version_id
+      ORDER BY down.depth, r.started_at, r.id`;
+    if (rows.length === 0) return null;
+    const nodes = new Map<string, LineageRow>();
+    let root: LineageRow | null = null;
+    for (const row of rows) {
+      if (nodes.has(row.id)) continue; // reached twice only through a cycle
+      const node: LineageRow = {
+        runId: row.id,
+        origin: row.origin,
+        status: row.status,
+        parentSeq: row.parentSeq === null ? null : Number(row.parentSeq),
+        forkPatch: (typeof row.forkPatch === "string" ? JSON.parse(row.forkPatch) : (row.forkPatch ?? null)) as PatchOperation[] | null,
+        version: Number(row.version),
+        startedAt: sqlTime(row.startedAt),
+        children: [],
+      };
+      nodes.set(row.id, node);
+      if (root === null) root = node;
+      else if (row.parentRunId !== null) nodes.get(row.parentRunId)?.children.push(node);
     }
     return root;
   }
@@ -379,7 +316,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   /** Every flow with its versions, by name. */
   async listFlows(): Promise<FlowRecord[]> {
     await this.flush();
-    const rows = await this.prisma.flow.findMany({ select: FLOW_SELECT, orderBy: { name: "asc" } });
+    const rows = await this.db.flow.findMany({ select: FLOW_SELECT, orderBy: { name: "asc" } });
     return rows.map(flowRecord);
   }
 
@@ -387,15 +324,15 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   async findFlow(idOrName: string): Promise<FlowRecord | null> {
     await this.flush();
     const row =
-      (await this.prisma.flow.findUnique({ where: { id: idOrName }, select: FLOW_SELECT })) ??
-      (await this.prisma.flow.findUnique({ where: { name: idOrName }, select: FLOW_SELECT }));
+      (await this.db.flow.findUnique({ where: { id: idOrName }, select: FLOW_SELECT })) ??
+      (await this.db.flow.findUnique({ where: { name: idOrName }, select: FLOW_SELECT }));
     return row ? flowRecord(row) : null;
   }
 
   /** A new flow named `name` with `text` as its first version (and head); null if the name is taken. */
   async createFlow(name: string, text: string): Promise<FlowVersionRef | null> {
     try {
-      await this.prisma.flow.create({ data: { id: randomUUID(), name } });
+      await this.db.flow.create({ data: { id: randomUUID(), name } });
     } catch (err) {
       if (isUniqueViolation(err)) return null;
       throw err;
@@ -409,24 +346,24 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
    * one succeeds. False: another change came first.
    */
   async saveFlowHead(flowId: string, versionId: string, revision: number): Promise<boolean> {
-    const { count } = await this.prisma.flow.updateMany({ where: { id: flowId, revision }, data: { headVersionId: versionId, deletedAt: null, revision: revision + 1 } });
+    const { count } = await this.db.flow.updateMany({ where: { id: flowId, revision }, data: { headVersionId: versionId, deletedAt: null, revision: revision + 1 } });
     return count === 1;
   }
 
   /** Soft-deletes or restores a flow if it is still at `revision` (false: another change came first). */
   async setFlowDeleted(flowId: string, deleted: boolean, revision: number): Promise<boolean> {
-    const { count } = await this.prisma.flow.updateMany({ where: { id: flowId, revision }, data: { deletedAt: deleted ? new Date() : null, revision: revision + 1 } });
+    const { count } = await this.db.flow.updateMany({ where: { id: flowId, revision }, data: { deletedAt: deleted ? new Date() : null, revision: revision + 1 } });
     return count === 1;
   }
 
   /** A version's text, by number. */
   async flowVersionText(flowId: string, number: number): Promise<{ version: FlowVersionInfo; text: string | null } | null> {
-    const row = await this.prisma.flowVersion.findUnique({ where: { flowId_number: { flowId, number } } });
+    const row = await this.db.flowVersion.findUnique({ where: { flowId_number: { flowId, number } } });
     return row ? { version: versionInfo(row), text: row.definition } : null;
   }
 
   async getVersion(versionId: string): Promise<FlowVersionRecord | null> {
-    const v = await this.prisma.flowVersion.findUnique({ where: { id: versionId }, include: { flow: { select: { name: true } } } });
+    const v = await this.db.flowVersion.findUnique({ where: { id: versionId }, include: { flow: { select: { name: true } } } });
     if (!v) return null;
     return {
       flowId: v.flowId,
@@ -505,7 +442,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   /** The live holder of a run's lease (not lapsed, not a dead process here), or null. */
   async heldBy(runId: string): Promise<{ holder: string; until: number } | null> {
     await this.flush();
-    const row = await this.prisma.run.findUnique({ where: { id: runId }, select: { leaseHolder: true, leaseUntil: true } });
+    const row = await this.db.run.findUnique({ where: { id: runId }, select: { leaseHolder: true, leaseUntil: true } });
     if (!row?.leaseHolder || row.leaseUntil === null || row.leaseUntil < Date.now() || holderIsDead(row.leaseHolder)) return null;
     return { holder: row.leaseHolder, until: row.leaseUntil };
   }
@@ -514,7 +451,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   async orphanedRuns(): Promise<string[]> {
     await this.flush();
     const now = Date.now();
-    const running = await this.prisma.run.findMany({ where: { status: "running" }, select: { id: true, leaseHolder: true, leaseUntil: true } });
+    const running = await this.db.run.findMany({ where: { status: "running" }, select: { id: true, leaseHolder: true, leaseUntil: true } });
     return running.filter((r) => r.leaseHolder === null || r.leaseUntil === null || r.leaseUntil < now || holderIsDead(r.leaseHolder)).map((r) => r.id);
   }
 
@@ -625,7 +562,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
 
   async getRun(runId: string): Promise<StoredRun | null> {
     await this.flush();
-    const run = await this.prisma.run.findUnique({ where: { id: runId }, include: { flow: { select: { name: true } }, version: true } });
+    const run = await this.db.run.findUnique({ where: { id: runId }, include: { flow: { select: { name: true } }, version: true } });
     if (!run) return null;
     this.startedAt.set(run.id, run.startedAt.getTime());
     return toStoredRun(run);
@@ -640,7 +577,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   /** The run's event log, in order (optionally from a seq on, for a reader that reconnects). */
   async events(runId: string, flowName?: string, afterSeq = 0): Promise<FlowEvent[]> {
     await this.flush();
-    const prisma = this.prisma;
+    const prisma = this.db;
     const where = { runId, seq: { gt: afterSeq } };
     const [name, events, calls] = await Promise.all([
       flowName ?? prisma.run.findUnique({ where: { id: runId }, select: { flow: { select: { name: true } } } }).then((r) => r?.flow.name ?? ""),
@@ -652,7 +589,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
 
   async listRuns(filter: ListRunsFilter = {}): Promise<StoredRun[]> {
     await this.flush();
-    const runs = await this.prisma.run.findMany({
+    const runs = await this.db.run.findMany({
       where: { ...(filter.flowName ? { flow: { name: filter.flowName } } : {}), ...(filter.status ? { status: filter.status } : {}) },
       include: { flow: { select: { name: true } }, version: true },
       orderBy: [{ startedAt: "desc" }, { id: "asc" }],
@@ -664,7 +601,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   /** The step log: every method execution that ended, in order, with the state after it. */
   async steps(runId: string): Promise<StepView[]> {
     await this.flush();
-    const rows = await this.prisma.runEvent.findMany({ where: { runId, status: { not: null } }, orderBy: { seq: "asc" } });
+    const rows = await this.db.runEvent.findMany({ where: { runId, status: { not: null } }, orderBy: { seq: "asc" } });
     return rows.map((s, i) => ({
       number: i + 1,
       seq: s.seq,
@@ -691,7 +628,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   /** The run's LLM calls in the order it made them (what a replay answers from). */
   async recordedCalls(runId: string): Promise<RecordedLlmCall[]> {
     await this.flush();
-    const rows = await this.prisma.llmCall.findMany({ where: { runId }, orderBy: { seq: "asc" } });
+    const rows = await this.db.llmCall.findMany({ where: { runId }, orderBy: { seq: "asc" } });
     return rows.map((c) => ({
       seq: c.seq,
       method: c.method,
@@ -725,9 +662,9 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
    */
   async loadState(flowUuid: string): Promise<State | null> {
     await this.flush();
-    const saved = await this.prisma.flowState.findFirst({ where: { flowUuid }, orderBy: { id: "desc" } });
+    const saved = await this.db.flowState.findFirst({ where: { flowUuid }, orderBy: { id: "desc" } });
     if (saved) return saved.state as State;
-    const step = await this.prisma.runEvent.findFirst({
+    const step = await this.db.runEvent.findFirst({
       where: { run: { stateId: flowUuid }, status: { in: ["completed", "paused"] } },
       orderBy: [{ at: "desc" }, { seq: "desc" }],
       select: { state: true },
@@ -738,7 +675,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
   /** Where a state id's latest snapshot came from: the run and step (for a fork's lineage). */
   async stateOrigin(flowUuid: string): Promise<{ runId: string; seq: number } | null> {
     await this.flush();
-    const step = await this.prisma.runEvent.findFirst({
+    const step = await this.db.runEvent.findFirst({
       where: { run: { stateId: flowUuid }, status: { in: ["completed", "paused"] } },
       orderBy: [{ at: "desc" }, { seq: "desc" }],
       select: { runId: true, seq: true },
@@ -756,7 +693,7 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
 
   async loadPendingFeedback(flowUuid: string): Promise<{ state: State; context: PendingFeedbackContext } | null> {
     await this.flush();
-    const row = await this.prisma.pendingFeedback.findUnique({ where: { flowUuid } });
+    const row = await this.db.pendingFeedback.findUnique({ where: { flowUuid } });
     return row ? { state: row.state as State, context: row.context as unknown as PendingFeedbackContext } : null;
   }
 
@@ -818,3 +755,8 @@ function toStoredRun(run: RunWithVersion): StoredRun {
   };
 }
 
+
+/** The Prisma client of a store, for this package's own tests and bench (not exported from the index). */
+export function prismaOf(store: PrismaRunStore): Connection["prisma"] {
+  return store["conn"].prisma;
+}

@@ -114,3 +114,21 @@ function serializeSessions(server: object, db: { isInTransaction(): boolean }): 
     if (owner === handlerId) release();
   };
 }
+
+/**
+ * Every row of every table of the SQLite database in `dataDir`, in a stable order, as text: what a test
+ * compares to show that nothing stored changed. Here so no test outside this package needs the Prisma client.
+ */
+export async function sqliteTableDump(dataDir: string): Promise<string> {
+  const { PrismaRunStore, prismaOf } = await import("./store");
+  const store = await PrismaRunStore.open({ dataDir });
+  try {
+    const p = prismaOf(store);
+    const tables = await p.$queryRawUnsafe<{ name: string }[]>("SELECT name FROM sqlite_master WHERE type = 'table' ORDER BY name");
+    const dump: Record<string, unknown> = {};
+    for (const { name } of tables) dump[name] = await p.$queryRawUnsafe(`SELECT * FROM "${name.replace(/"/g, '""')}" ORDER BY rowid`);
+    return JSON.stringify(dump, (_key, value: unknown) => (typeof value === "bigint" ? value.toString() : value));
+  } finally {
+    await store.close();
+  }
+}

@@ -5,7 +5,10 @@
 // commit point in the same event-loop turn. Prisma stays the owner of the schema and of every read.
 import type Database from "better-sqlite3";
 import type pg from "pg";
+import { FencedError, type LeaseClaim } from "@crewflow/runtime";
 import type { CallRow, EventRow, EventRows } from "./rows";
+
+export { FencedError, type LeaseClaim };
 
 export interface RunRow {
   id: string;
@@ -56,19 +59,6 @@ export type WriteOp =
    * last_seq + 1); last_seq becomes `to`. Checked by the database inside the request's transaction.
    */
   | { kind: "fence"; runId: string; lease: number; from?: number; to?: number };
-
-export type LeaseClaim = { lease: number; lastSeq: number } | { heldBy: string; until: number };
-
-/** A write by a worker whose lease was taken over (or whose events are not the next ones): nothing was written. */
-export class FencedError extends Error {
-  override name = "FencedError";
-  constructor(
-    readonly runId: string,
-    message: string,
-  ) {
-    super(message);
-  }
-}
 
 function fenceFailure(op: Extract<WriteOp, { kind: "fence" }>, row: { lease: number; last_seq: number } | undefined): FencedError {
   if (!row) return new FencedError(op.runId, `run ${op.runId} does not exist`);

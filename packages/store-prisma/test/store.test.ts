@@ -1,8 +1,9 @@
-// The store on both databases: the event log round trip, one transaction per step, group commit,
-// versions, LLM-call rows and token totals, CrewAI's persistence interface, and reads for the UI.
+// The Prisma store on both databases, beyond the port's spec (spec.test.ts): runs hosted end to end,
+// one transaction per step, group commit, synchronous SQLite commits, persistence across store instances.
 import { defineFlow, type FlowEvent } from "@crewflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaRunStore, runFlow, sha256 } from "../src";
+import { prismaOf } from "../src/store";
 import { DATABASES, SQLITE, tempDir, unique } from "./support/databases";
 import { chain, hosted } from "./support/flows";
 
@@ -115,34 +116,6 @@ describe.each(DATABASES)("store on $name", (db) => {
     expect((await store.steps(runs[3]!)).map((s) => s.method)).toEqual(["a", "b"]);
   });
 
-  it("stores LLM calls beside the log, with token totals on the run", async () => {
-    const name = unique("Calls");
-    const runId = crypto.randomUUID();
-    await store.createRun(record(runId, name));
-    const call = (n: number) => ({
-      request: { model: "gpt-4o-mini", messages: [{ role: "user", content: `q${n}` }] },
-      hash: `h${n}`,
-      response: { content: `a${n}` },
-      usage: { prompt_tokens: 10 * n, completion_tokens: n, total_tokens: 11 * n },
-      latencyMs: 12.5,
-    });
-    const events = [
-      ev(runId, name, 1, { type: "method_execution_started", method: "ask", execution: 1, params: {}, state: { id: "s" }, triggeredBy: null }),
-      ev(runId, name, 2, { type: "llm_call", method: "ask", execution: 1, call: call(1) }),
-      ev(runId, name, 3, { type: "llm_call", method: "ask", execution: 1, call: call(2) }),
-      ev(runId, name, 4, { type: "method_execution_finished", method: "ask", execution: 1, result: "a2", output: "a2", label: null, state: { id: "s" }, durationMs: 3 }),
-    ];
-    await store.commit(runId, events);
-    expect((await store.loadRun(runId))!.events).toEqual(events);
-    const calls = await store.recordedCalls(runId);
-    expect(calls.map((c) => [c.seq, c.hash, c.model, c.tokens.total, c.latencyMs])).toEqual([
-      [2, "h1", "gpt-4o-mini", 11, 12.5],
-      [3, "h2", "gpt-4o-mini", 22, 12.5],
-    ]);
-    expect(calls[1]!.call).toEqual(call(2));
-    expect((await store.getRun(runId))!).toMatchObject({ tokens: { prompt: 30, completion: 3, total: 33 }, llmCalls: 2 });
-  });
-
   it("implements CrewAI's persistence: latest snapshot per state id, pending feedback across store instances", async () => {
     const id = crypto.randomUUID();
     await store.saveState(id, "first", { id, n: 1 });
@@ -182,18 +155,6 @@ describe.each(DATABASES)("store on $name", (db) => {
     expect(await store.stateOrigin(stateId)).toEqual({ runId: result.runId, seq: steps.at(-1)!.seq });
   });
 
-  it("lists runs newest first, by flow", async () => {
-    const name = unique("List");
-    const ids: string[] = [];
-    for (let i = 0; i < 3; i++) {
-      ids.push((await runFlow(store, hosted(chain(name, 1)), { kind: "new" })).runId);
-      await new Promise((r) => setTimeout(r, 5)); // distinct start times
-    }
-    const runs = await store.listRuns({ flowName: name });
-    expect(runs.map((r) => r.runId)).toEqual(ids.reverse());
-    expect(await store.listRuns({ flowName: name, limit: 1 })).toHaveLength(1);
-  });
-
   it("records a failed run with its error and the failed step", async () => {
     const builder = defineFlow(unique("Fails"))
       .start("a", () => 1)
@@ -218,7 +179,7 @@ describe("SQLite file", () => {
     try {
       expect(store.migrated.length).toBeGreaterThan(0);
       expect(store.url).toBe(`file:${dir}/crewflow.db`);
-      const rows = await store.prisma.$queryRawUnsafe<{ journal_mode: string }[]>("PRAGMA journal_mode");
+      const rows = await prismaOf(store).$queryRawUnsafe<{ journal_mode: string }[]>("PRAGMA journal_mode");
       expect(rows[0]?.journal_mode).toBe("wal");
     } finally {
       await store.close();

@@ -1,10 +1,10 @@
 import { existsSync, readdirSync, readFileSync, statSync } from "node:fs";
 import { dirname, join, relative, resolve, sep } from "node:path";
 import ts from "typescript";
-import { isNodeBuiltin, LAYERS, type Layer, matchesPattern, WORKSPACE_SCOPE } from "../rules.js";
+import { isNodeBuiltin, LAYERS, type Layer, matchesPattern, STORE_PORT, WORKSPACE_SCOPE } from "../rules.js";
 
 export type { Layer };
-export { LAYERS };
+export { LAYERS, STORE_PORT };
 
 /** One module reference found in a source file. */
 export type ImportRef = {
@@ -220,4 +220,76 @@ export function findRepositoryRoot(from: string): string {
     dir = parent;
   }
   return dir;
+}
+
+/** A place where code goes around the storage port. */
+export type PortBreach = { file: string; line: number; what: string };
+
+const PRISMA_IDENTIFIERS = new Set(["PrismaClient", "prismaOf"]);
+
+/**
+ * Uses of a Prisma client in `source`: a `.prisma` property (a store's client), `x["prisma"]` or
+ * `x["conn"]` (reaching a private client), `$queryRaw…`/`$executeRaw…`, `PrismaClient`, `prismaOf`,
+ * and imports of `@prisma/*` or `prisma`. Comments and strings do not count.
+ */
+export function prismaClientUses(file: string, source: string): PortBreach[] {
+  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, scriptKind(file));
+  const found: PortBreach[] = [];
+  const add = (node: ts.Node, what: string) => found.push({ file, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, what });
+  const visit = (node: ts.Node): void => {
+    if (ts.isPropertyAccessExpression(node)) {
+      const name = node.name.text;
+      if (name === "prisma" || name.startsWith("$queryRaw") || name.startsWith("$executeRaw")) add(node.name, `.${name}`);
+    } else if (ts.isElementAccessExpression(node) && ts.isStringLiteralLike(node.argumentExpression)) {
+      const key = node.argumentExpression.text;
+      if (key === "prisma" || key === "conn") add(node.argumentExpression, `["${key}"]`);
+    } else if (ts.isIdentifier(node) && PRISMA_IDENTIFIERS.has(node.text)) add(node, node.text);
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  for (const ref of extractImports(file, source))
+    if (matchesPattern(ref.specifier, "@prisma/*") || matchesPattern(ref.specifier, "prisma")) found.push({ file, line: ref.line, what: `import "${ref.specifier}"` });
+  return found.sort((a, b) => a.line - b.line);
+}
+
+/** Type positions that name the concrete store (`x: PrismaRunStore`); `PrismaRunStore.open(…)` is a value and fine. */
+export function concreteStoreTypes(file: string, source: string): PortBreach[] {
+  const sf = ts.createSourceFile(file, source, ts.ScriptTarget.Latest, true, scriptKind(file));
+  const found: PortBreach[] = [];
+  const visit = (node: ts.Node): void => {
+    if ((ts.isTypeReferenceNode(node) && ts.isIdentifier(node.typeName) && node.typeName.text === STORE_PORT.concreteStore) || (ts.isTypeQueryNode(node) && node.exprName.getText(sf) === STORE_PORT.concreteStore))
+      found.push({ file, line: sf.getLineAndCharacterOfPosition(node.getStart(sf)).line + 1, what: node.getText(sf) });
+    ts.forEachChild(node, visit);
+  };
+  visit(sf);
+  return found;
+}
+
+/** Every source file below `dir` (tests, benches and config files included). */
+export function sourceFilesUnder(dir: string): string[] {
+  return existsSync(dir) ? [...sourceFiles(dir)] : [];
+}
+
+/**
+ * Breaches of the storage port in the repository at `root`: Prisma client uses in any package but the
+ * store's (apps/, packages/, tests/), and the concrete store as a type in host sources.
+ */
+export function scanStorePort(root: string): { clients: PortBreach[]; concrete: PortBreach[] } {
+  const clients: PortBreach[] = [];
+  for (const group of ["apps", "packages", "tests"]) {
+    const groupDir = join(root, group);
+    if (!existsSync(groupDir)) continue;
+    for (const name of readdirSync(groupDir).sort()) {
+      const rel = `${group}/${name}`;
+      if (rel === STORE_PORT.owner || !statSync(join(groupDir, name)).isDirectory()) continue;
+      for (const file of sourceFilesUnder(join(groupDir, name))) clients.push(...prismaClientUses(toPosix(relative(root, file)), readFileSync(file, "utf8")));
+    }
+  }
+  const concrete: PortBreach[] = [];
+  for (const host of STORE_PORT.hosts)
+    for (const file of sourceFilesUnder(join(root, host))) {
+      const relFile = toPosix(relative(root, file));
+      if (!STORE_PORT.concreteAllowed.includes(relFile)) concrete.push(...concreteStoreTypes(relFile, readFileSync(file, "utf8")));
+    }
+  return { clients, concrete };
 }

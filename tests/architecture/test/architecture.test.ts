@@ -1,4 +1,4 @@
-import { existsSync, readFileSync, readdirSync } from "node:fs";
+import { readFileSync } from "node:fs";
 import { join } from "node:path";
 import { fileURLToPath } from "node:url";
 import { ESLint } from "eslint";
@@ -6,12 +6,16 @@ import { describe, expect, it } from "vitest";
 import {
   checkPackageJson,
   checkSource,
+  concreteStoreTypes,
   extractImports,
   findRepositoryRoot,
   formatViolation,
   LAYERS,
   type Layer,
+  type PortBreach,
+  prismaClientUses,
   scanRepository,
+  scanStorePort,
 } from "../src/checker";
 
 const root = findRepositoryRoot(fileURLToPath(import.meta.url));
@@ -23,23 +27,42 @@ function layer(name: string): Layer {
 }
 
 describe("the storage port", () => {
-  it("is the only way to the database: no Prisma client is used in source outside packages/store-prisma", () => {
-    const offenders: string[] = [];
-    const walk = (dir: string): void => {
-      for (const entry of readdirSync(dir, { withFileTypes: true })) {
-        const path = join(dir, entry.name);
-        if (entry.isDirectory()) {
-          if (entry.name !== "node_modules" && entry.name !== "dist" && entry.name !== "generated") walk(path);
-        } else if (/\.(ts|tsx|js|mjs)$/.test(entry.name)) {
-          const text = readFileSync(path, "utf8");
-          if (/\.prisma\s*\.|@prisma\/client|\$queryRaw|\$executeRaw/.test(text)) offenders.push(path.slice(root.length + 1));
-        }
-      }
-    };
-    for (const base of ["apps", "packages", "tests"])
-      for (const pkg of readdirSync(join(root, base), { withFileTypes: true }))
-        if (pkg.isDirectory() && !(base === "packages" && pkg.name === "store-prisma") && existsSync(join(root, base, pkg.name, "src"))) walk(join(root, base, pkg.name, "src"));
-    expect(offenders).toEqual([]);
+  const scan = scanStorePort(root);
+  const show = (b: PortBreach) => `${b.file}:${b.line}: ${b.what}`;
+
+  it("is the only way to the database: no Prisma client is used outside packages/store-prisma (sources, tests, benches)", () => {
+    expect(scan.clients.map(show)).toEqual([]);
+  });
+
+  it("is what hosts type their store as: the concrete store only to construct one, and in the composition roots", () => {
+    expect(scan.concrete.map(show), "type these as RunStore from @crewflow/runtime (STORE_PORT in tests/architecture/rules.js)").toEqual([]);
+  });
+
+  it("finds a Prisma client however it is reached, and the concrete store in type positions only", () => {
+    const source = [
+      'import { PrismaRunStore } from "@crewflow/store-prisma";', // 1: fine
+      "const store = await PrismaRunStore.open({});", // 2: fine (constructing)
+      "const rows = await store.prisma.run.findMany();", // 3
+      'const db = store["conn"].prisma;', // 4: twice
+      "await other.$queryRawUnsafe(`SELECT 1`);", // 5
+      'import type { PrismaClient } from "@prisma/client";', // 6: twice (identifier and import)
+      "// store.prisma in a comment, and '.prisma' in a string, are fine", // 7
+      "function use(s: PrismaRunStore, t: typeof PrismaRunStore): RunStore { return s; }", // 8: twice
+      "const x: Promise<PrismaRunStore> = load();", // 9
+    ].join("\n");
+    expect(prismaClientUses("apps/server/src/x.ts", source).map((b) => [b.line, b.what])).toEqual([
+      [3, ".prisma"],
+      [4, ".prisma"],
+      [4, '["conn"]'],
+      [5, ".$queryRawUnsafe"],
+      [6, "PrismaClient"],
+      [6, 'import "@prisma/client"'],
+    ]);
+    expect(concreteStoreTypes("apps/server/src/x.ts", source).map((b) => [b.line, b.what])).toEqual([
+      [8, "PrismaRunStore"],
+      [8, "typeof PrismaRunStore"],
+      [9, "PrismaRunStore"],
+    ]);
   });
 });
 

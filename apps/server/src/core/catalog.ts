@@ -1,7 +1,8 @@
 // Flows and their versions as the API shows them, over the store's catalog (flows, immutable
 // content-addressed versions, the head a save must be based on, the deleted flag, and a revision that
 // every change compare-and-swaps on). Nothing here keeps state of its own.
-import type { FlowRecord, FlowVersionInfo, PrismaRunStore } from "@crewflow/store-prisma";
+import type { RunStore } from "@crewflow/runtime";
+import type { FlowRecord, FlowVersionInfo } from "@crewflow/store-prisma";
 
 export type VersionInfo = FlowVersionInfo;
 
@@ -36,7 +37,7 @@ function info(row: FlowRecord): FlowInfo | null {
 }
 
 export class FlowCatalog {
-  constructor(private readonly store: PrismaRunStore) {}
+  constructor(private readonly store: RunStore) {}
 
   /** Every flow (deleted ones only when asked), by name. */
   async list(includeDeleted: boolean): Promise<FlowInfo[]> {

@@ -1,8 +1,9 @@
 // Flow documents over the API: validated with the definition package's loader (diagnostics with
 // paths), checked against the server's ref policy, stored as immutable versions. A save names the
 // version it was based on; a save based on anything but the head is a conflict, never an overwrite.
+import type { RunStore } from "@crewflow/runtime";
 import { type Diagnostic, type FlowDefinition, exportForCrewAI, openDocument } from "@crewflow/definition";
-import { type PrismaRunStore, diffStates } from "@crewflow/store-prisma";
+import { diffStates } from "@crewflow/store-prisma";
 import { type FlowCatalog, type FlowInfo, type VersionInfo } from "./catalog";
 import { type Problem, badRequest, conflict, notFound, summarize } from "./errors";
 import { type RefPolicy, checkDefinition } from "./policy";
@@ -96,7 +97,7 @@ export class FlowService {
   private readonly flowCache = new Map<string, { flow: FlowInfo; until: number }>();
 
   constructor(
-    private readonly store: PrismaRunStore,
+    private readonly store: RunStore,
     private readonly catalog: FlowCatalog,
     private readonly policy: RefPolicy,
     /** Reads flow texts (large ones off the API's event loop). */

@@ -5,10 +5,9 @@
 // states, diffs, lineage) are the store's.
 import { randomUUID } from "node:crypto";
 import type { FlowDefinition } from "@crewflow/definition";
-import { type ErrorInfo, type FlowEvent, type FlowOptions, type JsonValue, type RunRecord, type RunStatus, Flow, errorInfo } from "@crewflow/runtime";
+import { type ErrorInfo, type FlowEvent, type FlowOptions, type JsonValue, type RunRecord, type RunStatus, Flow, errorInfo, type RunStore } from "@crewflow/runtime";
 import {
   type PatchOperation,
-  type PrismaRunStore,
   type RunRequest,
   type StepView,
   type LineageRow,
@@ -112,7 +111,7 @@ export class RunService {
   readonly sourcePath: string;
 
   constructor(
-    private readonly store: PrismaRunStore,
+    private readonly store: RunStore,
     private readonly flows: FlowService,
     private readonly bus: RunEventBus,
     private readonly executor: RunExecutor,

@@ -1,5 +1,6 @@
 // Everything the API calls, wired once per server: the store, flows, runs, the executor and the bus.
 import { mkdirSync } from "node:fs";
+import type { RunStore } from "@crewflow/runtime";
 import { BullmqExecutor, queueSettingsFromEnv } from "@crewflow/executor-bullmq";
 import { PrismaRunStore, leaseHolder } from "@crewflow/store-prisma";
 import type { ServerConfig } from "../config";
@@ -14,7 +15,7 @@ import { RunThreads } from "./threads/pool";
 
 export interface Services {
   config: ServerConfig;
-  store: PrismaRunStore;
+  store: RunStore;
   flows: FlowService;
   runs: RunService;
   executor: InProcessExecutor;
@@ -27,7 +28,8 @@ export interface Services {
 }
 
 export interface ServicesOptions {
-  /** An open store to use (and not close); else one is opened from the configuration. */
+  /** An open store to use (and not close); else one is opened from the configuration. The concrete
+   * store, because run threads open the same database again from its options. */
   store?: PrismaRunStore;
 }
 

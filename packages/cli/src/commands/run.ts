@@ -6,11 +6,10 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type LlmCallRecord, ReplayChatModel, createCrewRunner } from "@crewflow/crews";
 import { type FlowDefinition, loadDefinitionText } from "@crewflow/definition";
-import { type FlowEvent, type FlowOptions, type JsonValue, errorInfo, toJson, traceOf } from "@crewflow/runtime";
+import { type FlowEvent, type FlowOptions, type JsonValue, errorInfo, toJson, traceOf, type RunStore } from "@crewflow/runtime";
 import {
   type HostResult,
   type PatchOperation,
-  type PrismaRunStore,
   type ReplayReport,
   type RunRequest,
   assignmentsToPatch,
@@ -182,7 +181,7 @@ const isLlmRecord = (call: JsonValue): call is JsonValue & LlmCallRecord =>
   call !== null && typeof call === "object" && !Array.isArray(call) && (call.kind === undefined || call.kind === "llm");
 
 /** A run's own definition (its version's text), for --resume/--replay without FILE. */
-async function storedVersion(store: PrismaRunStore, runId: string): Promise<Definition> {
+async function storedVersion(store: RunStore, runId: string): Promise<Definition> {
   const run = await store.getRun(runId);
   if (!run) throw new UsageError(`no run '${runId}' in ${store.url}`);
   const version = await store.getVersion(run.versionId);
@@ -200,7 +199,7 @@ type Values = { resume?: string | undefined; fork?: string | undefined; set?: st
  * are not run again and the state gets a fresh id. `--fork STATE_ID` is CrewAI's restore_from_state_id
  * (hydrate, fresh id, every method runs). `--set path=value` edits the state first (a fork only).
  */
-async function requestOf(store: PrismaRunStore, values: Values, inputs: Record<string, unknown> | null): Promise<RunRequest> {
+async function requestOf(store: RunStore, values: Values, inputs: Record<string, unknown> | null): Promise<RunRequest> {
   if (values.resume !== undefined) return { kind: "resume", runId: values.resume, inputs, ...(values.feedback !== undefined ? { feedback: values.feedback } : {}) };
   const sets = (values.set ?? []).map((text) => {
     try {
@@ -238,7 +237,7 @@ async function requestOf(store: PrismaRunStore, values: Values, inputs: Record<s
 }
 
 /** `RUN_ID@SEQ` (an event sequence number) or `RUN_ID#STEP` (a step number of `crewflow show`); else null. */
-async function stepRef(store: PrismaRunStore, ref: string): Promise<{ runId: string; seq: number } | null> {
+async function stepRef(store: RunStore, ref: string): Promise<{ runId: string; seq: number } | null> {
   const match = /^(.+?)([@#])(\d+)$/.exec(ref);
   if (!match) return null;
   const [, runId, kind, n] = match;

@@ -3,6 +3,7 @@
 // CREWFLOW_GLOBAL_CONCURRENCY, …); the database must be PostgreSQL (--db or DATABASE_URL).
 import { resolve } from "node:path";
 import { parseArgs } from "node:util";
+import type { RunStore } from "@crewflow/runtime";
 import { RunWorker, SettingsError, queueSettingsFromEnv } from "@crewflow/executor-bullmq";
 import { PrismaRunStore, defaultDataDir } from "@crewflow/store-prisma";
 import type { CliIo } from "../io";
@@ -38,7 +39,7 @@ export async function workerCommand(args: string[], io: CliIo, stop?: AbortSigna
     return 2;
   }
   const workspace = resolve(io.cwd, values.workspace ?? env.CREWFLOW_WORKSPACE ?? resolve(env.CREWFLOW_DATA_DIR ?? defaultDataDir(), "workspace"));
-  let store: PrismaRunStore;
+  let store: RunStore;
   try {
     // One connection per running segment (and a few for the queue's reads and the reconciler).
     store = await PrismaRunStore.open({ url: settings.databaseUrl, poolMax: Math.max(10, settings.concurrency + 4) });

@@ -1,39 +1,10 @@
-// What a store of runs keeps (the interface the file store and, later, Prisma implement) and how a
-// run's log is read back: a checkpoint at any step, the trace, the pending pause. The log is the one
-// source; everything here is derived from it.
+// How a run's log is read back: a checkpoint at any step, the trace, the pending pause. The log is the
+// one source; everything here is derived from it. The store itself is the port in port.ts.
 import type { JsonValue } from "@crewflow/definition";
 import type { Checkpoint } from "../engine/flow";
 import type { FlowEvent } from "../events";
-import type { FlowPersistence, PendingFeedbackContext } from "../persistence";
+import type { PendingFeedbackContext } from "../persistence";
 import type { State } from "../state/model";
-
-export type RunStatus = "running" | "completed" | "failed" | "paused" | "interrupted" | "cancelled";
-
-export interface RunRecord {
-  runId: string;
-  flowName: string;
-  /** Where the definition came from and a hash of its text (the exact version the run used). */
-  definitionPath: string | null;
-  definitionHash: string;
-  status: RunStatus;
-  inputs: JsonValue;
-  stateId: string | null;
-  startedAt: string;
-  endedAt: string | null;
-  /** Lineage of a fork: the run and step (sequence number) it started from. */
-  parentRunId: string | null;
-  parentSeq: number | null;
-  output: JsonValue;
-  error: { type: string; message: string } | null;
-}
-
-export interface RunStore extends FlowPersistence {
-  createRun(record: RunRecord): Promise<void>;
-  append(runId: string, events: readonly FlowEvent[]): Promise<void>;
-  updateRun(runId: string, fields: Partial<RunRecord>): Promise<void>;
-  loadRun(runId: string): Promise<{ record: RunRecord; events: FlowEvent[] } | null>;
-  listRuns(): Promise<RunRecord[]>;
-}
 
 /**
  * The engine's checkpoint after step `uptoSeq` (default: the whole log): completed methods, their
