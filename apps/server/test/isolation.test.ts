@@ -10,6 +10,7 @@ import { type TestServer, removeDir, startServer, waitForRun } from "./support/s
 
 const MODULE = `import { existsSync, writeFileSync } from "node:fs";
 export function spin() { for (;;) {} }
+export function bulge() { const kept = []; for (let i = 0; i < 400; i++) kept.push(new Array(20000).fill(i)); return kept.length; }
 export function hoard() { const kept = []; for (;;) kept.push(new Array(100000).fill(kept.length)); }
 export async function gate(flow) {
   writeFileSync(${JSON.stringify("GATE")} + ".entered", "");
@@ -93,6 +94,20 @@ describe("run isolation", () => {
     // Afterwards runs work as before.
     const ok = await client.runs.start.mutate({ flowId: await flowOf("AfterHoard", "./steps.mjs:gate") });
     expect((await waitForRun(client, ok.runId)).status).toBe("completed");
+  });
+
+  it("a thread that grew large in a heavy run is replaced once idle, so the server does not keep that memory", async () => {
+    const { client } = server;
+    const threads = server.app.crewflow.threads;
+    // ~64 MB live at once, under the 96 MB limit: the run completes, and its thread held that heap.
+    const heavy = await client.runs.start.mutate({ flowId: await flowOf("Bulge", "./steps.mjs:bulge") });
+    const done = await waitForRun(client, heavy.runId, 120_000);
+    expect(done.status).toBe("completed");
+    expect(done.output).toBe(400);
+    // The thread ends after its last job: no thread is left holding the heap (a new run makes a new one).
+    while (threads.stats.threads > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    const next = await client.runs.start.mutate({ flowId: await flowOf("AfterBulge", "./steps.mjs:gate") });
+    expect((await waitForRun(client, next.runId)).status).toBe("completed");
   });
 
   it("importing a 20,000-method flow does not hold up the API: health keeps answering throughout", async () => {

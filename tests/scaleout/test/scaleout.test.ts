@@ -2,12 +2,30 @@
 // three `crewflow worker` processes on loopback, each a real child process. Runs go in through both
 // APIs; the database is read directly to check that every step was committed exactly once.
 import { randomBytes } from "node:crypto";
+import { FakeOpenAI } from "@crewflow/crews/testing";
 import { openQueue, resolveQueueSettings } from "@crewflow/executor-bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type Backend, Cluster, QUICK_FLOW, REVIEW_FLOW, SLOW_FLOW, collect } from "./support/cluster";
 import { type Service, startPostgres, startRedis } from "./support/services";
 
 const BACKENDS: Backend[] = ["postgres", "redis"];
+const HUNG_MODEL_FLOW = (flowName: string) => `schema: crewai.flow/v1
+name: ${flowName}
+methods:
+  prepare:
+    start: true
+    do: { call: expression, expr: "'ready'" }
+  ask:
+    listen: prepare
+    do:
+      call: agent
+      with:
+        role: Writer
+        goal: Write a short note.
+        backstory: Writes short notes.
+        llm: { model: gpt-4o-mini }
+        input: "Say something"
+`;
 const FIVE_STEPS = ["one", "two", "three", "four", "five"].map((m) => `${m}:completed`);
 
 describe.each(BACKENDS)("scale-out on the %s backend", (backend) => {
@@ -167,6 +185,37 @@ describe.each(BACKENDS)("scale-out on the %s backend", (backend) => {
     expect((await cluster.statuses([runId!])).get(runId!)).toBe("cancelled");
     expect(logs.get(runId!)!.steps.length).toBeLessThan(5);
     expect(logs.get(runId!)!.gapFree).toBe(true);
+  });
+  it("a run a hung model endpoint failed within its deadline continues on a worker through the API once the endpoint answers", async () => {
+    const fake = await FakeOpenAI.start();
+    try {
+      // One worker that talks to this endpoint: the simulated-model workers stop first.
+      for (const worker of [...cluster.workers]) await cluster.stop(worker);
+      await cluster.startWorker({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: "sk-worker-deadline-test", CREWFLOW_LLM_DEADLINE_MS: "2000" });
+      fake.reply({ hang: true });
+      const [runId] = await startRuns(HUNG_MODEL_FLOW(name("Hung")), 1);
+      await cluster.waitFor([runId!], ["completed", "failed", "cancelled"]);
+      const failed = await api(0).runs.get.query({ runId: runId! });
+      expect(failed.status).toBe("failed");
+      expect(failed.error?.message).toContain("got no answer within its deadline of 2 s");
+      // The run's log showed the wait while it lasted.
+      const seen = await collect(api(1), runId!);
+      expect(seen.events.filter((e) => e.type === "llm_waiting").length).toBeGreaterThanOrEqual(1);
+
+      fake.reply({ content: "A short note." });
+      const resumed = await fetch(`${cluster.apis[1]!.url}/api/runs/${runId}/resume`, { method: "POST" });
+      expect(resumed.status).toBe(202);
+      await cluster.waitFor([runId!], ["completed", "failed", "cancelled"]);
+      expect(await api(0).runs.get.query({ runId: runId! })).toMatchObject({ status: "completed", output: { raw: "A short note." } });
+      const log = (await cluster.logs([runId!])).get(runId!)!;
+      // The step that had completed before the failure is not run again.
+      expect(log.steps.filter((s) => s.endsWith(":completed"))).toEqual(["prepare:completed", "ask:completed"]);
+      expect(log.gapFree).toBe(true);
+    } finally {
+      await fake.close();
+      for (const worker of [...cluster.workers]) await cluster.stop(worker);
+      await Promise.all([cluster.startWorker(), cluster.startWorker(), cluster.startWorker()]);
+    }
   });
 });
 

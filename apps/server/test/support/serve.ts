@@ -11,4 +11,4 @@ await app.listen({ host: "127.0.0.1", port: 0 });
 console.log(JSON.stringify({ url: `http://127.0.0.1:${(app.server.address() as AddressInfo).port}` }));
 process.once("SIGTERM", () => void app.close().then(() => process.exit(0)));
 // The bench asks for the server's CPU time around each measurement (a figure other load cannot skew).
-process.on("SIGUSR2", () => console.log(JSON.stringify({ cpu: process.cpuUsage() })));
+process.on("SIGUSR2", () => console.log(JSON.stringify({ cpu: process.cpuUsage(), memory: process.memoryUsage() })));

@@ -49,8 +49,14 @@ interface Thread {
   lastBeat: number;
   lastChange: number;
   /** Why this pool ended the thread (or Node did, for memory). */
-  ended: "blocked" | "memory" | null;
+  ended: "blocked" | "memory" | "recycled" | null;
 }
+
+/**
+ * Heap (MB) above which a thread that falls idle is replaced, since V8 rarely gives memory back: a
+ * fresh thread holds about 20 MB, so a thread left at a run's peak would keep it while nothing runs.
+ */
+const recycleHeapMb = (memoryMb: number) => Math.min(96, memoryMb / 2);
 
 export class RunThreadsClosedError extends Error {
   override name = "RunThreadsClosedError";
@@ -151,6 +157,11 @@ export class RunThreads {
           pending.unlisten();
           pending.resolve(message.result);
           if (thread.solo) void thread.worker.terminate();
+          else if (thread.jobs.size === 0 && message.heapMb > recycleHeapMb(this.limits.memoryMb)) {
+            // Idle and grown large: the next run starts a fresh thread.
+            thread.ended = "recycled";
+            void thread.worker.terminate();
+          }
           break;
       }
     } catch (err) {

@@ -63,4 +63,4 @@ export type FromThread =
   | { type: "live"; id: number; event: FlowEvent }
   /** A committed batch of the run's events. */
   | { type: "committed"; id: number; events: readonly FlowEvent[] }
-  | { type: "done"; id: number; result: ThreadResult };
+  | { type: "done"; id: number; result: ThreadResult; heapMb: number };

@@ -1,5 +1,6 @@
 // The body of a run thread: it opens its own connection to the store and executes the jobs the API
 // thread sends (runFlow / replayRun), several at a time, reporting each run's events as they happen.
+import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { ReplayChatModel, type LlmCallRecord } from "@crewflow/crews";
 import { Cancelled, type FlowEvent, type JsonValue, cancellableCrewRunner, errorInfo } from "@crewflow/runtime";
@@ -91,5 +92,6 @@ async function execute(id: number, job: ThreadJob): Promise<void> {
   } finally {
     stops.delete(id);
   }
-  send({ type: "done", id, result });
+  // The heap V8 holds from the system now: the pool replaces an idle thread that a heavy run left large.
+  send({ type: "done", id, result, heapMb: Math.round(getHeapStatistics().total_physical_size / 1048576) });
 }
