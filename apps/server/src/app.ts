@@ -95,7 +95,7 @@ export async function createServer(options: CreateServerOptions = {}): Promise<F
   const services = await createServices(config, app.log, options.store ? { store: options.store } : {});
   app.decorate("crewflow", services);
   // Stop the runs first (their subscribers complete), then close the database.
-  app.addHook("preClose", async () => services.executor.close());
+  app.addHook("preClose", async () => services.execution.close());
   app.addHook("onClose", async () => services.close());
 
   // Errors Fastify itself raises (a body that is not JSON, a body too large): JSON, no stack.

@@ -69,7 +69,7 @@ describe("run isolation", () => {
     // The innocent run lost its thread too; it goes on (on a thread of its own) and completes.
     expect(existsSync(gateFile)).toBe(false);
     writeFileSync(gateFile, "open");
-    const done = await waitForRun(client, innocent.runId, 60_000);
+    const done = await waitForRun(client, innocent.runId);
     expect(done.status).toBe("completed");
     expect(done.output).toBe("through");
 
@@ -84,7 +84,7 @@ describe("run isolation", () => {
     const { client } = server;
     const before = process.memoryUsage().rss;
     const hoarder = await client.runs.start.mutate({ flowId: await flowOf("Hoarder", "./steps.mjs:hoard") });
-    const failed = await waitForRun(client, hoarder.runId, 120_000);
+    const failed = await waitForRun(client, hoarder.runId);
     expect(failed.status).toBe("failed");
     expect(failed.error?.message).toContain("CREWFLOW_RUN_MEMORY_MB");
     expect(await health()).toBe(200);
@@ -101,7 +101,7 @@ describe("run isolation", () => {
     const threads = server.app.crewflow.threads;
     // ~64 MB live at once, under the 96 MB limit: the run completes, and its thread held that heap.
     const heavy = await client.runs.start.mutate({ flowId: await flowOf("Bulge", "./steps.mjs:bulge") });
-    const done = await waitForRun(client, heavy.runId, 120_000);
+    const done = await waitForRun(client, heavy.runId);
     expect(done.status).toBe("completed");
     expect(done.output).toBe(400);
     // The thread ends after its last job: no thread is left holding the heap (a new run makes a new one).

@@ -61,5 +61,5 @@ describe("one writer per run", () => {
     } finally {
       await second.close();
     }
-  }, 120_000);
+  });
 });

@@ -140,7 +140,7 @@ describe.each([
     } finally {
       await store.close();
     }
-  }, 300_000);
+  });
 
   it("forks from step 3 of a 6-step run with an edited value", async () => {
     const file = slowFlow(`Fork${_name}`, 6);
@@ -181,7 +181,7 @@ describe.each([
     expect(log.stdout).toMatch(/^3\s+\d+\s+m3\s+completed/m);
     const diff = await crewflow(["diff", parent.runId, fork.runId, "--db", db.url], db.env);
     expect(diff.stdout).toContain("~ m4#1: replace /count=101, add /note=\"edited\"");
-  }, 180_000);
+  });
 });
 
 describe("replay of a crew-using run", () => {
@@ -232,5 +232,5 @@ methods:
     expect(diverged.code).toBe(1);
     expect(fake.count).toBe(2);
     expect(json(diverged.stdout).replay).toMatchObject({ identical: false, firstDifference: { index: 1, recordedMethod: "summarize" } });
-  }, 120_000);
+  });
 });

@@ -798,7 +798,7 @@ describe("from the shell: crewflow run --json --modules tests/crewai/modules FIL
       const stable = ({ report }: Spawned) => ({ ...report, runId: null, stateId: null, state: { ...report.state, id: null } });
       expect(viaPnpm.code).toBe(direct.first.code);
       expect(stable(viaPnpm)).toEqual(stable(direct.first));
-    }, 120_000);
+    });
 
     for (const testCase of RUNS) {
       it(`${caseName(testCase)} — ${testCase.source}`, async () => {
@@ -811,7 +811,7 @@ describe("from the shell: crewflow run --json --modules tests/crewai/modules FIL
           }
         };
         verifyAll();
-      }, 120_000);
+      });
     }
   });
 
@@ -830,7 +830,7 @@ describe("from the shell: crewflow run --json --modules tests/crewai/modules FIL
         // CrewAI raises the opt-in error by itself, not wrapped in the unresolvable-actions summary.
         if (failure.file.includes("script_action_requires_explicit_opt_in"))
           expect(report.error).toMatchObject({ type: "FlowScriptExecutionDisabledError", message: expect.not.stringMatching(/methods with unresolvable actions/) });
-      }, 120_000);
+      });
   });
 });
 

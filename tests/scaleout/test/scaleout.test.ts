@@ -219,7 +219,7 @@ describe.each(BACKENDS)("scale-out on the %s backend", (backend) => {
   });
 });
 
-async function waitUntil(check: () => Promise<boolean>, ms = 60_000): Promise<void> {
+async function waitUntil(check: () => Promise<boolean>, ms = 300_000): Promise<void> {
   const deadline = Date.now() + ms;
   while (!(await check())) {
     if (Date.now() > deadline) throw new Error("condition not met in time");

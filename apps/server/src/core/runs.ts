@@ -1,39 +1,29 @@
-// Runs over the API. This is a thin host: it checks the request (the version, the inputs against the
-// state schema, the ref policy), hands the run to the executor and answers at once; the run itself is
-// store-prisma's `runFlow`/`replayRun` on a run thread (threads/pool.ts), never on the API's event
-// loop, with crews from @crewflow/crews (the simulated model unless OPENAI_* is set). Reads (steps,
-// states, diffs, lineage) are the store's.
+// Runs over the API: validation and read models. It checks the request (the version, the inputs
+// against the state schema, the ref policy, who holds the run), hands the run to the executor port
+// (execution/port.ts: this server's run threads, or `crewflow worker` processes) and answers at once.
+// Reads (steps, states, diffs, lineage, events) are the store's, with the live status of a job here.
 import { randomUUID } from "node:crypto";
 import type { FlowDefinition } from "@crewflow/definition";
-import { type ErrorInfo, type FlowEvent, type FlowOptions, type JsonValue, type RunRecord, type RunStatus, Flow, errorInfo, type RunStore } from "@crewflow/runtime";
+import { type FlowEvent, type FlowOptions, type JsonValue, type RunRecord, type RunStatus, Flow, errorInfo, type RunStore } from "@crewflow/runtime";
 import {
   type PatchOperation,
-  type RunRequest,
   type StepView,
   type LineageRow,
-  DEFAULT_LEASE_TTL_MS,
   assignmentsToPatch,
   describeHolder,
-  leaseHolder,
   newRunId,
   sha256,
   diffRuns,
   diffSteps,
   forkCheckpoint,
-  DiffError,
-  PatchError,
-  ReplayUnavailable,
 } from "@crewflow/store-prisma";
-import type { BullmqExecutor } from "@crewflow/executor-bullmq";
-import { TRPCError } from "@trpc/server";
 import { AsyncQueue, type BusMessage, type LiveEvent, type RunEventBus } from "./bus";
 import { type Problem, badRequest, conflict, fromLibraryError, notFound, summarize } from "./errors";
-import { type AbortReason, type JobState, type RunExecutor, ExecutorClosedError } from "./executor";
+import type { RunExecution } from "./execution/port";
 import type { FlowService, LoadedVersion } from "./flows";
 import { type RefPolicy, checkDefinition } from "./policy";
 import { serverFlowOptions, workspaceSourcePath } from "./run-options";
-import type { JobSink, RunThreads } from "./threads/pool";
-import type { ReplaySummary, ThreadJob, ThreadResult } from "./threads/protocol";
+import type { ReplaySummary } from "./threads/protocol";
 
 /** What the services log through (Fastify's pino logger fits). */
 export interface Log {
@@ -102,9 +92,6 @@ type Loaded = LoadedVersion;
 const HISTORY_BATCH = 500;
 
 export class RunService {
-  /** Executor job keys of runs whose job was keyed before the run existed (starts, replays). */
-  private readonly jobKeys = new Map<string, string>();
-  private readonly replays = new Map<string, ReplaySummary>();
   private readonly probes = new Map<string, { flow: Flow; initial: Flow["state"] }>();
   /** Version ids whose definition built under the current policy (building resolves every ref). */
   private readonly buildable = new Set<string>();
@@ -114,38 +101,11 @@ export class RunService {
     private readonly store: RunStore,
     private readonly flows: FlowService,
     private readonly bus: RunEventBus,
-    private readonly executor: RunExecutor,
-    /** Where runs execute: threads off the API's event loop. */
-    private readonly threads: RunThreads,
+    /** Where runs execute (this server's threads, or workers through BullMQ). */
+    private readonly execution: RunExecution,
     private readonly policy: RefPolicy,
-    private readonly log: Log,
-    /** Scale-out: runs execute on `crewflow worker` processes through BullMQ (replays stay in this process). */
-    private readonly remote: BullmqExecutor | null = null,
-    /** How long this server's hold on a run lasts without renewal (lease.ts in store-prisma). */
-    private readonly leaseTtlMs = DEFAULT_LEASE_TTL_MS,
   ) {
     this.sourcePath = workspaceSourcePath(policy);
-  }
-
-  /** This server as the holder of the runs it executes. */
-  private readonly holder = leaseHolder("server");
-  private recovery: NodeJS.Timeout | undefined;
-
-  /**
-   * Recovers orphaned runs now and then every lease period: a run whose process died while this server
-   * was up (a CLI, another server) becomes interrupted once its lease lapses.
-   */
-  startRecovery(): Promise<string[]> {
-    if (!this.remote && !this.recovery) {
-      this.recovery = setInterval(() => void this.recoverInterrupted().catch((err: unknown) => this.log.error({ err }, "recovering runs failed")), this.leaseTtlMs);
-      this.recovery.unref();
-    }
-    return this.recoverInterrupted();
-  }
-
-  stopRecovery(): void {
-    clearInterval(this.recovery);
-    this.recovery = undefined;
   }
 
   // ---- checks before a run ----------------------------------------------------------------------
@@ -203,40 +163,11 @@ export class RunService {
     }
   }
 
-  // ---- starting jobs ----------------------------------------------------------------------------
-  //
-  // store-prisma assigns the id of a run it creates, and a queued run would have no id to answer
-  // with. So a start with a free slot lets the store's host create the run at once (the API waits
-  // for the row, a few ms, never for the run); a start that must queue, and every fork, is recorded by
-  // the server itself (`createRun`, the RunStore port) and queued as a `resume`: store-prisma resumes
-  // a run with nothing done from its inputs, and a fork from the (patched) snapshot it was forked
-  // from. Either way the run exists with its id before the API answers, and a queued run survives a
-  // restart (it is then interrupted, and resumable).
+  // ---- runs ------------------------------------------------------------------------------------
 
-  /** Where a job's run reports: its events go to the bus (live ones before their commit). */
-  private sink(signal: AbortSignal, created: (runId: string) => void, runId: () => string): JobSink {
-    return {
-      signal,
-      created,
-      live: (event) => {
-        if (event.type === "method_execution_started")
-          this.bus.publishLive(runId(), { type: "started", seq: event.seq, method: event.method, execution: event.execution });
-        else if (event.type === "llm_stream")
-          this.bus.publishLive(runId(), { type: "token", seq: event.seq, method: event.method, execution: event.execution, delta: event.delta });
-        else if (event.type === "llm_waiting")
-          this.bus.publishLive(runId(), { type: "waiting", seq: event.seq, method: event.method, execution: event.execution, seconds: event.seconds });
-      },
-      committed: (events) => this.bus.publish(runId(), events),
-    };
-  }
-
-  private job(loaded: Loaded, order: ThreadJob["order"]): ThreadJob {
-    return { order, definition: loaded.definition, text: loaded.text };
-  }
-
-  /** The executor's job of a run (a replay's job is keyed before its run exists). */
+  /** The job this process has for the run, if any. */
   private jobState(runId: string) {
-    return this.executor.state(this.jobKeys.get(runId) ?? runId);
+    return this.execution.state(runId);
   }
 
   /** Records a new run (or fork) as the store's host would, before it is queued. */
@@ -266,113 +197,6 @@ export class RunService {
     return runId;
   }
 
-  /**
-   * Queues a job. Its events reach subscribers through the bus; when it ends, the run's row says how
-   * (a cancelled or stopped job, a run that could not even be built). With `runId` null the job's
-   * run is created when it starts; `created` names it.
-   */
-  private submit(
-    key: string,
-    options: { runId: string | null; expectFrom: number | null; immediate?: boolean },
-    work: (signal: AbortSignal, created: (runId: string) => void, runId: () => string) => Promise<ThreadResult>,
-  ): { state: JobState; known: Promise<string>; name(runId: string): void } {
-    let runId: string | null = null;
-    let announce!: (runId: string) => void;
-    let refuse!: (err: unknown) => void;
-    const known = new Promise<string>((resolve, reject) => ((announce = resolve), (refuse = reject)));
-    known.catch(() => undefined); // a caller that does not wait must not leave it unhandled
-    let finished = false;
-    const created = (id: string) => {
-      if (runId === null) {
-        runId = id;
-        if (id !== key) this.jobKeys.set(id, key);
-        this.bus.open(id, options.expectFrom);
-      }
-      announce(id);
-    };
-    if (options.runId !== null) created(options.runId);
-    const finish = () => {
-      finished = true;
-      if (runId !== null) {
-        this.bus.end(runId);
-        this.jobKeys.delete(runId);
-      }
-    };
-    const stopped = async (reason: AbortReason) => {
-      if (runId === null) return;
-      await this.store.updateRun(runId, { status: reason === "shutdown" ? "interrupted" : "cancelled", endedAt: new Date().toISOString() });
-      this.log.info({ runId, reason }, "run stopped");
-    };
-    let state: JobState;
-    try {
-      state = this.executor.submit({
-        runId: key,
-        ...(options.immediate ? { immediate: true } : {}),
-        run: async (signal) => {
-          let result: ThreadResult;
-          try {
-            result = await work(signal, created, () => runId ?? key);
-          } catch (err) {
-            result = { status: "failed", runId: runId ?? "", recorded: false, error: errorInfo(err), replay: null };
-          }
-          if (result.replay && runId !== null) this.remember(runId, result.replay);
-          try {
-            const reason = signal.aborted ? (signal.reason as AbortReason) : null;
-            if (runId === null) refuse(libraryError(result.error ?? { type: "Error", message: "the run could not start" }));
-            else if (reason && result.status !== "completed") await stopped(reason);
-            else if (result.status === "failed") {
-              const error = result.error ?? { type: "Error", message: "the run failed" };
-              // The host did not record the end (the flow did not build, a limit ended its thread):
-              // record it here, and let go of the run so it can be resumed at once.
-              if (!result.recorded) {
-                await this.store.updateRun(runId, { status: "failed", error, endedAt: new Date().toISOString() });
-                await this.letGo(runId);
-              }
-              this.log.warn({ runId, err: error }, "run failed");
-            }
-          } catch (err) {
-            this.log.error({ runId, err: errorInfo(err) }, "could not record how a run ended");
-          } finally {
-            finish();
-          }
-        },
-        dropped: (reason) => {
-          void stopped(reason)
-            .catch((err: unknown) => this.log.error({ runId, err: errorInfo(err) }, "could not record a dropped run"))
-            .finally(finish);
-        },
-      });
-    } catch (err) {
-      finish();
-      if (err instanceof ExecutorClosedError) throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: err.message });
-      throw conflict(`Run ${runId ?? key} is already queued or running.`);
-    }
-    return {
-      state,
-      known,
-      /** Names the run of a job that will not create it (recorded by the caller after submitting). */
-      name: (id: string) => {
-        created(id);
-        if (finished) {
-          // Dropped before it was named: the recorded run never ran.
-          this.bus.end(id);
-          this.jobKeys.delete(id);
-          void this.store.updateRun(id, { status: "cancelled", endedAt: new Date().toISOString() }).catch(() => undefined);
-        }
-      },
-    };
-  }
-
-  /** Queues the run's next segment on the workers. */
-  private async enqueue(segment: { runId: string; feedback?: string }): Promise<void> {
-    try {
-      await this.remote!.submit(segment);
-    } catch (err) {
-      this.log.error({ runId: segment.runId, err: errorInfo(err) }, "could not queue the run");
-      throw new TRPCError({ code: "SERVICE_UNAVAILABLE", message: "The run queue is unavailable; the run is recorded and will be picked up when it is back." });
-    }
-  }
-
   private started(runId: string): RunState {
     return this.jobState(runId) === "running" ? "running" : "queued";
   }
@@ -383,35 +207,9 @@ export class RunService {
     await this.checkRunnable(loaded);
     const inputs = input.inputs ?? null;
     await this.checkInputs(loaded, inputs);
-    if (this.remote) {
-      const runId = await this.record(loaded, inputs, null);
-      await this.enqueue({ runId });
-      return { runId, status: "queued" };
-    }
-    // With a free slot the store's host creates the run at once (the call waits for that, not for the
-    // run); when the job has to queue, the run is recorded first so it has an id (and survives a restart).
-    let recorded: (runId: string | null) => void = () => undefined;
-    const decided = new Promise<string | null>((resolve) => (recorded = resolve));
-    const job = this.submit(`start:${randomUUID()}`, { runId: null, expectFrom: 1 }, async (signal, created, id) => {
-      const queuedRun = await decided;
-      if (signal.aborted) return { status: "failed", runId: queuedRun ?? "", recorded: false, error: { type: "Cancelled", message: "cancelled before it started" }, replay: null };
-      const request: RunRequest = queuedRun ? { kind: "resume", runId: queuedRun } : { kind: "new", inputs };
-      return this.threads.execute(this.job(loaded, { kind: "run", request }), this.sink(signal, created, id));
-    });
-    if (job.state === "running") recorded(null);
-    else {
-      try {
-        const runId = await this.record(loaded, inputs, null);
-        job.name(runId);
-        recorded(runId);
-      } catch (err) {
-        recorded(null);
-        throw err;
-      }
-    }
     let runId: string;
     try {
-      runId = await job.known;
+      runId = await this.execution.start(loaded, inputs, () => this.record(loaded, inputs, null));
     } catch (err) {
       throw fromLibraryError(err);
     }
@@ -429,17 +227,7 @@ export class RunService {
     if (input.feedback !== undefined && run.status !== "paused") throw conflict(`Run ${run.runId} is ${run.status}, not waiting for feedback.`);
     const loaded = await this.flows.loadVersionId(run.versionId);
     await this.checkRunnable(loaded);
-    if (this.remote) {
-      // Workers skip ended runs (a stale job must not revive one): an explicit resume of a failed or
-      // cancelled run makes it interrupted first, so its segment runs; a cancel after this still wins.
-      if (run.status === "failed" || run.status === "cancelled") await this.store.updateRun(run.runId, { status: "interrupted", endedAt: null });
-      await this.enqueue({ runId: run.runId, ...(input.feedback !== undefined ? { feedback: input.feedback } : {}) });
-      return { runId: run.runId, status: "queued" };
-    }
-    const request: RunRequest = { kind: "resume", runId: run.runId, ...(input.feedback !== undefined ? { feedback: input.feedback } : {}) };
-    this.submit(run.runId, { runId: run.runId, expectFrom: null }, (signal, created, id) =>
-      this.threads.execute(this.job(loaded, { kind: "run", request }), this.sink(signal, created, id)),
-    );
+    await this.execution.resume(loaded, { runId: run.runId, status: run.status === "queued" ? "interrupted" : run.status }, input.feedback);
     return { runId: run.runId, status: this.started(run.runId) };
   }
 
@@ -470,13 +258,7 @@ export class RunService {
       throw badRequest(`The patched state does not fit the state of flow '${loaded.flowName}': ${info.message}`, [{ path: "patch", message: info.message }]);
     }
     const runId = await this.record(loaded, null, { parentRunId: run.runId, parentSeq: seq, patch });
-    if (this.remote) {
-      await this.enqueue({ runId });
-      return { runId, status: "queued", parentRunId: run.runId, parentSeq: seq };
-    }
-    this.submit(runId, { runId, expectFrom: 1 }, (signal, created, id) =>
-      this.threads.execute(this.job(loaded, { kind: "run", request: { kind: "resume", runId } }), this.sink(signal, created, id)),
-    );
+    await this.execution.resume(loaded, { runId, status: "new" });
     return { runId, status: this.started(runId), parentRunId: run.runId, parentSeq: seq };
   }
 
@@ -490,59 +272,24 @@ export class RunService {
     if (this.jobState(run.runId) || run.status === "running") throw conflict(`Run ${run.runId} is still running; replay it once it has ended.`);
     const loaded = await this.flows.loadVersionId(run.versionId);
     await this.checkRunnable(loaded);
-    const key = `replay:${randomUUID()}`;
     let replayId: string;
-    const { known } = this.submit(key, { runId: null, expectFrom: 1, immediate: true }, (signal, created, id) =>
-      this.threads.execute(this.job(loaded, { kind: "replay", of: run.runId }), this.sink(signal, created, id)),
-    );
     try {
-      replayId = await known;
+      replayId = await this.execution.replay(loaded, run.runId);
     } catch (err) {
       throw fromLibraryError(err);
     }
     return { runId: replayId, of: run.runId, status: this.started(replayId) };
   }
 
-  private remember(runId: string, summary: ReplaySummary): void {
-    if (this.replays.size >= 1000) this.replays.delete(this.replays.keys().next().value!);
-    this.replays.set(runId, summary);
-  }
-
-  /** Releases this server's lease on a run whose thread ended without releasing it. */
-  private async letGo(runId: string): Promise<void> {
-    const claim = await this.store.claimRun(runId, this.holder, this.leaseTtlMs);
-    if (claim && "lease" in claim) await this.store.releaseLease(runId, claim.lease);
-  }
-
   /** Stops a queued or running job; a paused or interrupted run is marked cancelled. */
   async cancel(input: { runId: string }): Promise<{ runId: string; status: RunState }> {
-    if (this.remote && !this.jobKeys.has(input.runId) && !this.executor.state(input.runId)) {
-      const run = await this.requireRun(input.runId);
-      if (await this.remote.cancel(run.runId)) return { runId: run.runId, status: "cancelled" };
-      throw conflict(`Run ${run.runId} has ended (${(await this.requireRun(run.runId)).status}); there is nothing to cancel.`);
-    }
-    if (this.executor.cancel(this.jobKeys.get(input.runId) ?? input.runId)) return { runId: input.runId, status: "cancelled" };
+    if (await this.execution.cancel(input.runId)) return { runId: input.runId, status: "cancelled" };
     const run = await this.requireRun(input.runId);
     if (run.status === "paused" || run.status === "interrupted") {
       await this.store.updateRun(run.runId, { status: "cancelled", endedAt: new Date().toISOString() });
       return { runId: run.runId, status: "cancelled" };
     }
     throw conflict(`Run ${run.runId} has ended (${run.status}); there is nothing to cancel.`);
-  }
-
-  /** On start-up: runs left "running" by a previous process that died are interrupted (resumable). */
-  async recoverInterrupted(): Promise<string[]> {
-    // Workers own running runs (their reconciler resubmits orphans): an API server restart changes nothing.
-    if (this.remote) return [];
-    await this.store.flush();
-    // Only runs whose executor is gone: a run another live process holds (a CLI, a second server on the
-    // same data directory) is left alone.
-    const stale = (await this.store.orphanedRuns()).filter((id) => !this.jobState(id));
-    for (const id of stale) {
-      await this.store.updateRun(id, { status: "interrupted" });
-      this.log.warn({ runId: id }, "run was running when its process stopped; marked interrupted (resume it to continue)");
-    }
-    return stale;
   }
 
   // ---- reads ------------------------------------------------------------------------------------
@@ -581,7 +328,7 @@ export class RunService {
       tokens: stored.tokens,
       llmCalls: stored.llmCalls,
       pending: status === "paused" && stored.stateId ? await this.pendingOf(stored.stateId) : null,
-      replay: this.replays.get(runId) ?? null,
+      replay: this.execution.replaySummary(runId),
     };
   }
 
@@ -720,9 +467,10 @@ export class RunService {
    * that says where it stopped gets no gap and no repeat.
    */
   async *events(runId: string, after: number, signal?: AbortSignal): AsyncGenerator<FlowEvent[], void, undefined> {
-    if (this.remote && !this.bus.isOpen(runId) && !this.bus.ended(runId)) {
+    const elsewhere = this.execution.follow(runId, after, signal);
+    if (elsewhere) {
       if (!(await this.store.getRun(runId))) throw notFound(`No run '${runId}'.`);
-      yield* this.remote.feed.follow(runId, after, signal);
+      yield* elsewhere;
       return;
     }
     const queue = new AsyncQueue<BusMessage>();
@@ -776,14 +524,6 @@ export class RunService {
  * the run is queued or running. Not resumable: the committed log (`events`) has every one of these
  * once the method ends.
  */
-/** A library error reported across a thread, as the class the API maps to an answer (errors.ts). */
-function libraryError(info: ErrorInfo): Error {
-  const make = { ReplayUnavailable, PatchError, DiffError }[info.type];
-  const err = make ? new make(info.message) : new Error(info.message);
-  if (!make) err.name = info.type;
-  return err;
-}
-
 export async function* liveEvents(bus: RunEventBus, runId: string, signal?: AbortSignal): AsyncGenerator<LiveEvent[], void, undefined> {
   if (!bus.isOpen(runId)) return;
   const queue = new AsyncQueue<LiveEvent | null>();

@@ -6,7 +6,10 @@ import { PrismaRunStore, leaseHolder } from "@crewflow/store-prisma";
 import type { ServerConfig } from "../config";
 import { RunEventBus } from "./bus";
 import { FlowCatalog } from "./catalog";
-import { InProcessExecutor } from "./executor";
+import { InProcessExecution } from "./execution/in-process";
+import type { RunExecution } from "./execution/port";
+import { JobQueue } from "./execution/queue";
+import { WorkerExecution } from "./execution/workers";
 import { FlowService } from "./flows";
 import type { RefPolicy } from "./policy";
 import { type Log, RunService } from "./runs";
@@ -18,12 +21,11 @@ export interface Services {
   store: RunStore;
   flows: FlowService;
   runs: RunService;
-  executor: InProcessExecutor;
+  /** Where runs execute: this server's threads, or workers through BullMQ (`config.executor`). */
+  execution: RunExecution;
   /** The threads runs execute on (off the API's event loop). */
   threads: RunThreads;
   bus: RunEventBus;
-  /** The scale-out executor when `config.executor` is "bullmq". */
-  remote: BullmqExecutor | null;
   close(): Promise<void>;
 }
 
@@ -39,7 +41,7 @@ export async function createServices(config: ServerConfig, log: Log, options: Se
     options.store ?? (await PrismaRunStore.open(config.databaseUrl ? { url: config.databaseUrl, poolMax: config.databasePoolMax } : { dataDir: config.dataDir }));
   const policy: RefPolicy = { workspace: config.workspace, allowedModules: config.allowedModules, allowScripts: config.allowScripts };
   const bus = new RunEventBus();
-  const executor = new InProcessExecutor(config.maxConcurrentRuns, (runId, err) => log.error({ runId, err }, "run job crashed"));
+  const queue = new JobQueue(config.maxConcurrentRuns, (runId, err) => log.error({ runId, err }, "run job crashed"));
   const documents = new DocumentReader();
   const flows = new FlowService(store, new FlowCatalog(store), policy, documents);
   let remote: BullmqExecutor | null = null;
@@ -56,23 +58,22 @@ export async function createServices(config: ServerConfig, log: Log, options: Se
     { threads: config.runThreads, blockMs: config.runBlockMs, memoryMb: config.runMemoryMb },
     (message, detail) => log.warn(detail, message),
   );
-  const runs = new RunService(store, flows, bus, executor, threads, policy, log, remote, config.leaseTtlMs);
-  await runs.startRecovery();
+  const local = new InProcessExecution(store, bus, queue, threads, log, config.leaseTtlMs);
+  const execution = remote ? new WorkerExecution(store, bus, remote, local, log) : local;
+  const runs = new RunService(store, flows, bus, execution, policy);
+  await execution.open();
   return {
     config,
     store,
     flows,
     runs,
-    executor,
+    execution,
     threads,
     bus,
-    remote,
     async close() {
-      runs.stopRecovery();
-      await executor.close();
+      await execution.close();
       await threads.close();
       await documents.close();
-      await remote?.close();
       if (!options.store) await store.close();
     },
   };

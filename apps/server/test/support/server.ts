@@ -93,7 +93,7 @@ export function collect(
       subscription.unsubscribe();
       resolve(out);
     };
-    const timer = setTimeout(finish, options.timeoutMs ?? 30_000);
+    const timer = setTimeout(finish, options.timeoutMs ?? 300_000);
     const subscription = client.events.run.subscribe(
       { runId, ...(options.lastEventId ? { lastEventId: options.lastEventId } : {}) },
       {
@@ -118,7 +118,7 @@ export function collect(
 }
 
 /** Polls runs.get until the run leaves queued/running. */
-export async function waitForRun(client: Client, runId: string, timeoutMs = 30_000) {
+export async function waitForRun(client: Client, runId: string, timeoutMs = 300_000) {
   const deadline = Date.now() + timeoutMs;
   for (;;) {
     const run = await client.runs.get.query({ runId });

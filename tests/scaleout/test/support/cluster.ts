@@ -180,7 +180,7 @@ export class Cluster {
 
   async startApi(): Promise<Api> {
     const proc = this.spawnNode("api", [API], this.env());
-    const line = await waitForOutput(proc.child, /api listening (http:\/\/[\d.:]+)/, 60_000);
+    const line = await waitForOutput(proc.child, /api listening (http:\/\/[\d.:]+)/, 300_000);
     const url = line.match(/http:\/\/[\d.:]+/)![0];
     const api = { ...proc, url, client: makeClient(url) };
     this.apis.push(api);
@@ -189,7 +189,7 @@ export class Cluster {
 
   async startWorker(extra: NodeJS.ProcessEnv = {}): Promise<Proc> {
     const proc = this.spawnNode("worker", [CLI, "worker"], this.env(extra));
-    await waitForOutput(proc.child, /crewflow worker ready/, 60_000);
+    await waitForOutput(proc.child, /crewflow worker ready/, 300_000);
     this.workers.push(proc);
     return proc;
   }
@@ -228,7 +228,7 @@ export class Cluster {
   }
 
   /** Waits until every run has one of `statuses` (checked in the database). */
-  async waitFor(runIds: string[], statuses: string[], ms = 90_000): Promise<Map<string, string>> {
+  async waitFor(runIds: string[], statuses: string[], ms = 300_000): Promise<Map<string, string>> {
     const deadline = Date.now() + ms;
     for (;;) {
       const now = await this.statuses(runIds);
@@ -289,7 +289,7 @@ export function collect(client: Client, runId: string, options: { lastEventId?: 
       subscription.unsubscribe();
       resolve(out);
     };
-    const timer = setTimeout(finish, options.ms ?? 60_000);
+    const timer = setTimeout(finish, options.ms ?? 300_000);
     const subscription = client.events.run.subscribe(
       { runId, ...(options.lastEventId ? { lastEventId: options.lastEventId } : {}) },
       {

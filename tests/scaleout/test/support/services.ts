@@ -26,7 +26,7 @@ export function freePort(): Promise<number> {
 }
 
 /** Resolves when `child` prints a line matching `pattern` (rejects when it exits first or after `ms`). */
-export function waitForOutput(child: ChildProcess, pattern: RegExp, ms = 30_000): Promise<string> {
+export function waitForOutput(child: ChildProcess, pattern: RegExp, ms = 300_000): Promise<string> {
   return new Promise((resolve, reject) => {
     let seen = "";
     const timer = setTimeout(() => done(new Error(`timed out waiting for ${pattern} in: ${seen.slice(-2000)}`)), ms);

@@ -1,6 +1,5 @@
-// Runs execute in the server process behind this narrow interface, so a queue-backed executor on
-// another engine can replace it later. `submit` never waits for the run: the API answers as soon as the
-// job is queued. At most `concurrency` jobs run at once; the rest wait in FIFO order.
+// The in-process executor's job queue: `submit` never waits for the run (the API answers as soon as
+// the job is queued); at most `concurrency` jobs run at once, the rest wait in FIFO order.
 
 export type JobState = "queued" | "running";
 
@@ -18,17 +17,6 @@ export interface RunJob {
   dropped?(reason: AbortReason): void;
 }
 
-export interface RunExecutor {
-  /** Queues a job (a run id has at most one job at a time); says whether it started at once. */
-  submit(job: RunJob): JobState;
-  /** Cancels the run's queued or running job; false when it has none. */
-  cancel(runId: string): boolean;
-  /** Whether the run has a job, and whether it is running yet. */
-  state(runId: string): JobState | null;
-  /** Stops accepting jobs, drops queued ones, aborts running ones and waits for them to settle. */
-  close(): Promise<void>;
-}
-
 export class ExecutorClosedError extends Error {
   override name = "ExecutorClosedError";
 }
@@ -44,7 +32,7 @@ interface Entry {
   done?: Promise<void>;
 }
 
-export class InProcessExecutor implements RunExecutor {
+export class JobQueue {
   private readonly jobs = new Map<string, Entry>();
   private readonly queue: Entry[] = [];
   private running = 0;
@@ -60,6 +48,7 @@ export class InProcessExecutor implements RunExecutor {
     return { running: this.running, queued: this.queue.length };
   }
 
+  /** Queues a job (a run id has at most one job at a time); says whether it started at once. */
   submit(job: RunJob): JobState {
     if (this.closed) throw new ExecutorClosedError("the server is shutting down");
     if (this.jobs.has(job.runId)) throw new JobExistsError(`run ${job.runId} already has a job`);
@@ -73,6 +62,7 @@ export class InProcessExecutor implements RunExecutor {
     return entry.state;
   }
 
+  /** Cancels the run's queued or running job; false when it has none. */
   cancel(runId: string): boolean {
     const entry = this.jobs.get(runId);
     if (!entry) return false;
@@ -84,10 +74,12 @@ export class InProcessExecutor implements RunExecutor {
     return true;
   }
 
+  /** Whether the run has a job, and whether it is running yet. */
   state(runId: string): JobState | null {
     return this.jobs.get(runId)?.state ?? null;
   }
 
+  /** Stops accepting jobs, drops queued ones, aborts running ones and waits for them to settle. */
   async close(): Promise<void> {
     this.closed = true;
     for (const entry of this.queue.splice(0)) {
