@@ -70,7 +70,7 @@ describe("tRPC API over HTTP", () => {
 
   it("validates inputs against the state schema before a run exists", async () => {
     const { client } = server;
-    const flow = (await client.flows.list.query()).find((f) => f.name === "ResearchReviewFlow")!;
+    const flow = (await client.flows.list.query()).items.find((f) => f.name === "ResearchReviewFlow")!;
     const err = await client.runs.start.mutate({ flowId: flow.id, inputs: { topic: { not: "a string" } } }).catch((e: unknown) => e);
     expect(codeOf(err)).toBe("BAD_REQUEST");
     expect((err as TRPCClientError<AppRouter>).data?.problems?.[0]?.path).toBe("inputs");
@@ -97,7 +97,7 @@ describe("tRPC API over HTTP", () => {
 
   it("reconnects by itself when the connection drops mid-run and misses nothing", async () => {
     const { client, app } = server;
-    const flow = (await client.flows.list.query()).find((f) => f.name === "SlowFlow")!;
+    const flow = (await client.flows.list.query()).items.find((f) => f.name === "SlowFlow")!;
     // The run holds after its first step until the gate file exists.
     const gate = join(server.root, `gate-${randomUUID()}`);
     const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 1, gate } });
@@ -128,7 +128,7 @@ describe("tRPC API over HTTP", () => {
 
   it("forks a run from a step with a state patch, and shows the fork tree", async () => {
     const { client } = server;
-    const flow = (await client.flows.list.query()).find((f) => f.name === "SlowFlow")!;
+    const flow = (await client.flows.list.query()).items.find((f) => f.name === "SlowFlow")!;
     const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 1 } });
     expect((await waitForRun(client, runId)).status).toBe("completed");
 
@@ -162,7 +162,7 @@ describe("tRPC API over HTTP", () => {
 
   it("replays a run from its recorded LLM calls", async () => {
     const { client } = server;
-    const flow = (await client.flows.list.query()).find((f) => f.name === "ResearchReviewFlow")!;
+    const flow = (await client.flows.list.query()).items.find((f) => f.name === "ResearchReviewFlow")!;
     const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { topic: "replay", audience: "testers" } });
     const source = await waitForRun(client, runId);
     expect(source.status).toBe("completed");
@@ -192,7 +192,8 @@ describe("tRPC API over HTTP", () => {
     expect(paused.pending).toMatchObject({ method: "draft", message: "Review the draft:", emit: ["approved", "rejected"], output: "A post about tRPC" });
 
     const pending = await client.feedback.pending.query({ flowId: flow.id });
-    expect(pending.map((p) => p.runId)).toEqual([runId]);
+    expect(pending.items.map((p) => p.runId)).toEqual([runId]);
+    expect(pending.nextCursor).toBeNull();
 
     await client.feedback.submit.mutate({ runId, feedback: "approved" });
     const rest = await collect(client, runId, { lastEventId: first.ids.at(-1)! });
@@ -201,7 +202,7 @@ describe("tRPC API over HTTP", () => {
     const done = await waitForRun(client, runId);
     expect(done.status).toBe("completed");
     expect(done.output).toBe("published: A post about tRPC");
-    expect(await client.feedback.pending.query({ flowId: flow.id })).toEqual([]);
+    expect(await client.feedback.pending.query({ flowId: flow.id })).toEqual({ items: [], nextCursor: null });
 
     const again = await client.feedback.submit.mutate({ runId, feedback: "approved" }).catch((e: unknown) => e);
     expect(codeOf(again)).toBe("CONFLICT");
@@ -209,7 +210,7 @@ describe("tRPC API over HTTP", () => {
 
   it("cancels a running run", async () => {
     const { client } = server;
-    const flow = (await client.flows.list.query()).find((f) => f.name === "SlowFlow")!;
+    const flow = (await client.flows.list.query()).items.find((f) => f.name === "SlowFlow")!;
     // The run holds after its first step until the gate file exists: cancel it there, then let it go on.
     const gate = join(server.root, `gate-${randomUUID()}`);
     const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 1, gate } });
@@ -271,7 +272,8 @@ describe("tRPC API over HTTP", () => {
     expect((stale as Error).message).toMatch(/version 2/);
 
     const versions = await client.flows.versions.query({ flowId: flow.id });
-    expect(versions.versions.map((v) => v.number)).toEqual([1, 2]);
+    expect(versions.items.map((v) => v.number)).toEqual([2, 1]);
+    expect(versions.nextCursor).toBeNull();
     const diff = await client.flows.diffVersions.query({ flowId: flow.id, from: 1, to: 2 });
     expect(diff.patch).toEqual([{ op: "replace", path: "/state/default/topic", value: "flows" }]);
 
@@ -283,7 +285,7 @@ describe("tRPC API over HTTP", () => {
     expect(exported.warnings).toEqual([]);
 
     await client.flows.delete.mutate({ flowId: flow.id });
-    expect((await client.flows.list.query()).map((f) => f.name)).not.toContain("Drafts");
+    expect((await client.flows.list.query()).items.map((f) => f.name)).not.toContain("Drafts");
     const startDeleted = await client.runs.start.mutate({ flowId: flow.id }).catch((e: unknown) => e);
     expect(codeOf(startDeleted)).toBe("NOT_FOUND");
     const recreate = await client.flows.create.mutate({ name: "Drafts" }).catch((e: unknown) => e);
@@ -291,7 +293,7 @@ describe("tRPC API over HTTP", () => {
     const restored = await client.flows.restore.mutate({ flowId: flow.id });
     expect(restored.deleted).toBe(false);
     expect(restored.head.number).toBe(2);
-    expect((await client.flows.list.query()).map((f) => f.name)).toContain("Drafts");
+    expect((await client.flows.list.query()).items.map((f) => f.name)).toContain("Drafts");
   });
 
   it("validates and imports YAML with diagnostics; exports with CrewAI compatibility warnings", async () => {

@@ -80,7 +80,7 @@ methods:
       const after = await client.flows.get.query({ flowId: victim.id });
       expect(after.flow.deleted).toBe(false);
       expect(after.flow.head.number).toBe(2);
-      expect((await client.flows.list.query({})).map((f) => f.name)).toContain("Victim");
+      expect((await client.flows.list.query({})).items.map((f) => f.name)).toContain("Victim");
     } finally {
       await server.close();
     }

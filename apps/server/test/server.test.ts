@@ -51,7 +51,7 @@ describe("server (real HTTP on an ephemeral port)", () => {
 
   it("serves the tRPC API and the kickoff API on the same port", async () => {
     const client = makeClient(base);
-    expect(await client.flows.list.query()).toEqual([]);
+    expect(await client.flows.list.query()).toEqual({ items: [], nextCursor: null });
     const res = await fetch(`${base}/api/runs/none`);
     expect(res.status).toBe(404);
     expect(await res.json()).toMatchObject({ error: "NOT_FOUND" });

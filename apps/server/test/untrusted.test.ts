@@ -84,7 +84,7 @@ describe("untrusted flows over the API", () => {
       expect(res.status).toBe(400);
       expect(((await res.json()) as { problems: { path: string }[] }).problems[0]!.path).toBe(c.path);
     }
-    expect(await client.flows.list.query({ includeDeleted: true })).toEqual([]);
+    expect(await client.flows.list.query({ includeDeleted: true })).toEqual({ items: [], nextCursor: null });
     nothingRan();
   });
 
@@ -97,7 +97,7 @@ describe("untrusted flows over the API", () => {
       await writer.close();
     }
     const { client } = server;
-    const flows = await client.flows.list.query();
+    const flows = (await client.flows.list.query()).items;
     expect(flows.map((f) => f.name).sort()).toEqual(cases.map((c) => c.name).sort());
     for (const c of cases) {
       const flow = flows.find((f) => f.name === c.name)!;

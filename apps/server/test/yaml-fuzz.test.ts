@@ -6,7 +6,7 @@ import { random } from "@crewflow/runtime/testing";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { QUICK_FLOW } from "./support/fixtures";
-import { type TestServer, removeDir, startServer } from "./support/server";
+import { type TestServer, everyPage, removeDir, startServer } from "./support/server";
 
 const DOCUMENTS = 10_000;
 
@@ -119,14 +119,14 @@ describe("YAML fuzz through every import path", () => {
 
     // Every stored flow, and every version of the save target, opens.
     const unopenable: string[] = [];
-    for (const flow of await client.flows.list.query({ includeDeleted: true })) {
+    for (const flow of await everyPage((cursor) => client.flows.list.query({ includeDeleted: true, limit: 200, cursor }))) {
       try {
         await client.flows.get.query({ flowId: flow.id });
       } catch (err) {
         unopenable.push(`${flow.name}: ${(err as Error).message}`);
       }
     }
-    for (const version of (await client.flows.versions.query({ flowId: target.id })).versions) {
+    for (const version of await everyPage((cursor) => client.flows.versions.query({ flowId: target.id, limit: 200, cursor }))) {
       try {
         await client.flows.get.query({ flowId: target.id, version: version.number });
       } catch (err) {

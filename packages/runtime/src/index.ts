@@ -26,6 +26,7 @@ export { FencedError } from "./store/port";
 export type {
   CreateRunOptions,
   FlowRecord,
+  FlowSummary,
   FlowVersionInfo,
   FlowVersionRecord,
   FlowVersionRef,
@@ -44,4 +45,6 @@ export type {
   StoredRun,
 } from "./store/port";
 export { callColumns, sha256 } from "./store/calls";
+export { InvalidCursorError, decodeCursor, encodeCursor, pageOf } from "./store/cursor";
+export type { CursorParts, Page, PageRequest } from "./store/cursor";
 export { DEFAULT_LEASE_TTL_MS, describeHolder, holderIsDead, leaseHolder } from "./store/lease";

@@ -10,6 +10,7 @@ import {
   FencedError,
   type FlowEvent,
   type FlowRecord,
+  type FlowSummary,
   type FlowVersionInfo,
   type FlowVersionRecord,
   type FlowVersionRef,
@@ -17,6 +18,8 @@ import {
   type LeaseClaim,
   type LineageRow,
   type ListRunsFilter,
+  type Page,
+  type PageRequest,
   type PatchOperation,
   type PausedRun,
   type PendingFeedbackContext,
@@ -30,7 +33,10 @@ import {
   type StoredRun,
   callColumns,
   checkpointFromEvents,
+  decodeCursor,
+  encodeCursor,
   holderIsDead,
+  pageOf,
   sha256,
 } from "@crewflow/runtime";
 
@@ -166,8 +172,37 @@ export class MemoryRunStore implements RunStore {
     };
   }
 
-  async listFlows(): Promise<FlowRecord[]> {
-    return [...this.flows.values()].sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0)).map((f) => this.flowRecord(f));
+  async flowsPage(filter: PageRequest & { includeDeleted: boolean }): Promise<Page<FlowSummary>> {
+    const after = filter.cursor ? decodeCursor("flows", filter.cursor, ["string"])[0] : null;
+    const rows = [...this.flows.values()]
+      .filter((f) => (filter.includeDeleted || f.deletedAt === null) && (after === null || f.name > after))
+      .sort((a, b) => (a.name < b.name ? -1 : a.name > b.name ? 1 : 0))
+      .flatMap((flow) => {
+        const versions = this.versionsOf(flow.id);
+        if (versions.length === 0) return [];
+        const head = versions.find((v) => v.id === flow.headVersionId) ?? versions.at(-1)!;
+        const summary: FlowSummary = {
+          id: flow.id,
+          name: flow.name,
+          createdAt: flow.createdAt,
+          deletedAt: flow.deletedAt,
+          revision: flow.revision,
+          head: versionInfo(head),
+          versionCount: versions.length,
+        };
+        return [summary];
+      })
+      .slice(0, filter.limit + 1);
+    return pageOf(rows, filter.limit, (f) => f, (f) => encodeCursor("flows", [f.name]));
+  }
+
+  async versionsPage(flowId: string, page: PageRequest): Promise<Page<FlowVersionInfo>> {
+    const before = page.cursor ? decodeCursor("versions", page.cursor, ["number"])[0] : null;
+    const rows = this.versionsOf(flowId)
+      .filter((v) => before === null || v.number < before)
+      .reverse()
+      .slice(0, page.limit + 1);
+    return pageOf(rows, page.limit, versionInfo, (v) => encodeCursor("versions", [v.number]));
   }
 
   async findFlow(idOrName: string): Promise<FlowRecord | null> {
@@ -382,15 +417,26 @@ export class MemoryRunStore implements RunStore {
     return node(run);
   }
 
-  async pausedRuns(filter: { flowId?: string | undefined; limit: number }): Promise<PausedRun[]> {
+  async pausedRunsPage(filter: PageRequest & { flowId?: string | undefined }): Promise<Page<PausedRun>> {
+    const after = filter.cursor ? decodeCursor("pending", filter.cursor, ["time", "string"]) : null;
+    const afterMs = after ? Date.parse(after[0]) : 0;
     const runs = [...this.runs.values()]
-      .filter((r) => r.record.status === "paused" && (!filter.flowId || r.flowId === filter.flowId))
+      .filter((r) => {
+        if (r.record.status !== "paused" || (filter.flowId && r.flowId !== filter.flowId)) return false;
+        if (!after) return true;
+        const at = Date.parse(r.record.startedAt);
+        return at > afterMs || (at === afterMs && r.record.runId > after[1]);
+      })
       .sort(oldestFirst)
-      .slice(0, filter.limit);
-    return runs.flatMap((run) => {
-      const row = run.record.stateId !== null ? this.pending.get(run.record.stateId) : undefined;
-      return row ? [{ runId: run.record.runId, flowId: run.flowId, flowName: run.record.flowName, context: copy(row.context), createdAt: new Date(row.createdAt) }] : [];
-    });
+      .slice(0, filter.limit + 1);
+    const page = pageOf(runs, filter.limit, (run) => run, (run) => encodeCursor("pending", [isoAt(run.record.startedAt), run.record.runId]));
+    return {
+      items: page.items.flatMap((run) => {
+        const row = run.record.stateId !== null ? this.pending.get(run.record.stateId) : undefined;
+        return row ? [{ runId: run.record.runId, flowId: run.flowId, flowName: run.record.flowName, context: copy(row.context), createdAt: new Date(row.createdAt) }] : [];
+      }),
+      nextCursor: page.nextCursor,
+    };
   }
 
   async runningRunIds(options: { limit: number; among?: readonly string[] }): Promise<string[]> {

@@ -8,6 +8,7 @@ import {
   type FlowEvent,
   type FlowPersistence,
   type FlowRecord,
+  type FlowSummary,
   type FlowVersionInfo,
   type FlowVersionRecord,
   type FlowVersionRef,
@@ -15,6 +16,8 @@ import {
   type LeaseClaim,
   type LineageRow,
   type ListRunsFilter,
+  type Page,
+  type PageRequest,
   type PatchOperation,
   type PausedRun,
   type PendingFeedbackContext,
@@ -28,6 +31,9 @@ import {
   type StepView,
   type StoredRun,
   checkpointFromEvents,
+  decodeCursor,
+  encodeCursor,
+  pageOf,
   sha256,
 } from "@crewflow/runtime";
 import { type Connection, type OpenOptions, type Provider, connect } from "./connect";
@@ -39,6 +45,7 @@ import { FencedError, type RunRow, type RunUpdate, type TokenDelta, type WriteOp
 export type {
   CreateRunOptions,
   FlowRecord,
+  FlowSummary,
   FlowVersionInfo,
   FlowVersionRecord,
   FlowVersionRef,
@@ -80,6 +87,8 @@ function sqlTime(value: Date | string): string {
   const text = /[zZ]|[+-]\d\d:?\d\d$/.test(value) ? value : `${value.replace(" ", "T")}Z`;
   return new Date(text).toISOString();
 }
+
+const VERSION_SELECT = { id: true, number: true, hash: true, createdAt: true } as const;
 
 const FLOW_SELECT = {
   id: true,
@@ -237,22 +246,32 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
     return this.db.pendingFeedback.findUnique({ where: { flowUuid: stateId }, select: { context: true, createdAt: true } });
   }
 
-  /** Paused runs (oldest first, at most `limit`) with what they wait for. */
-  async pausedRuns(filter: { flowId?: string | undefined; limit: number }): Promise<PausedRun[]> {
+  /** One page of paused runs with what they wait for, oldest first (startedAt, then id). */
+  async pausedRunsPage(filter: PageRequest & { flowId?: string | undefined }): Promise<Page<PausedRun>> {
+    const after = filter.cursor ? decodeCursor("pending", filter.cursor, ["time", "string"]) : null;
     await this.flush();
     const runs = await this.db.run.findMany({
-      where: { status: "paused", ...(filter.flowId ? { flowId: filter.flowId } : {}) },
-      select: { id: true, flowId: true, stateId: true, flow: { select: { name: true } } },
+      where: {
+        status: "paused",
+        stateId: { not: null },
+        ...(filter.flowId ? { flowId: filter.flowId } : {}),
+        ...(after ? { OR: [{ startedAt: { gt: new Date(after[0]) } }, { startedAt: new Date(after[0]), id: { gt: after[1] } }] } : {}),
+      },
+      select: { id: true, flowId: true, stateId: true, startedAt: true, flow: { select: { name: true } } },
       orderBy: [{ startedAt: "asc" }, { id: "asc" }],
-      take: filter.limit,
+      take: filter.limit + 1,
     });
-    const stateIds = runs.map((r) => r.stateId).filter((id): id is string => id !== null);
-    const rows = await this.db.pendingFeedback.findMany({ where: { flowUuid: { in: stateIds } } });
+    const page = pageOf(runs, filter.limit, (run) => run, (run) => encodeCursor("pending", [run.startedAt.toISOString(), run.id]));
+    const stateIds = page.items.map((r) => r.stateId).filter((id): id is string => id !== null);
+    const rows = stateIds.length ? await this.db.pendingFeedback.findMany({ where: { flowUuid: { in: stateIds } } }) : [];
     const byState = new Map(rows.map((r) => [r.flowUuid, r]));
-    return runs.flatMap((run) => {
-      const row = run.stateId ? byState.get(run.stateId) : undefined;
-      return row ? [{ runId: run.id, flowId: run.flowId, flowName: run.flow.name, context: row.context, createdAt: row.createdAt }] : [];
-    });
+    return {
+      items: page.items.flatMap((run) => {
+        const row = run.stateId ? byState.get(run.stateId) : undefined;
+        return row ? [{ runId: run.id, flowId: run.flowId, flowName: run.flow.name, context: row.context, createdAt: row.createdAt }] : [];
+      }),
+      nextCursor: page.nextCursor,
+    };
   }
 
   /** Ids of runs marked running (at most `limit`), or of those among `ids` that still are. */
@@ -313,11 +332,56 @@ export class PrismaRunStore implements RunStore, FlowPersistence {
 
   // ---- the flow catalog (flows, versions, head, deleted) ---------------------------------------------
 
-  /** Every flow with its versions, by name. */
-  async listFlows(): Promise<FlowRecord[]> {
+  /** One page of flows by name, each with its head version and how many versions it has. */
+  async flowsPage(filter: PageRequest & { includeDeleted: boolean }): Promise<Page<FlowSummary>> {
+    const after = filter.cursor ? decodeCursor("flows", filter.cursor, ["string"])[0] : null;
     await this.flush();
-    const rows = await this.db.flow.findMany({ select: FLOW_SELECT, orderBy: { name: "asc" } });
-    return rows.map(flowRecord);
+    const rows = await this.db.flow.findMany({
+      where: { versions: { some: {} }, ...(filter.includeDeleted ? {} : { deletedAt: null }), ...(after !== null ? { name: { gt: after } } : {}) },
+      select: {
+        id: true,
+        name: true,
+        createdAt: true,
+        headVersionId: true,
+        deletedAt: true,
+        revision: true,
+        _count: { select: { versions: true } },
+        versions: { select: VERSION_SELECT, orderBy: { number: "desc" }, take: 1 },
+      },
+      orderBy: { name: "asc" },
+      take: filter.limit + 1,
+    });
+    const headIds = rows.flatMap((r) => (r.headVersionId && r.headVersionId !== r.versions[0]?.id ? [r.headVersionId] : []));
+    const heads = headIds.length ? await this.db.flowVersion.findMany({ where: { id: { in: headIds } }, select: VERSION_SELECT }) : [];
+    const byId = new Map(heads.map((v) => [v.id, v]));
+    return pageOf(
+      rows,
+      filter.limit,
+      (row): FlowSummary => ({
+        id: row.id,
+        name: row.name,
+        createdAt: row.createdAt.toISOString(),
+        deletedAt: iso(row.deletedAt),
+        revision: row.revision,
+        // A head that names no version (its save died between the two writes) falls back to the latest.
+        head: versionInfo((row.headVersionId ? byId.get(row.headVersionId) : undefined) ?? row.versions[0]!),
+        versionCount: row._count.versions,
+      }),
+      (row) => encodeCursor("flows", [row.name]),
+    );
+  }
+
+  /** One page of a flow's versions, highest number first. */
+  async versionsPage(flowId: string, page: PageRequest): Promise<Page<FlowVersionInfo>> {
+    const before = page.cursor ? decodeCursor("versions", page.cursor, ["number"])[0] : null;
+    await this.flush();
+    const rows = await this.db.flowVersion.findMany({
+      where: { flowId, ...(before !== null ? { number: { lt: before } } : {}) },
+      select: VERSION_SELECT,
+      orderBy: { number: "desc" },
+      take: page.limit + 1,
+    });
+    return pageOf(rows, page.limit, versionInfo, (v) => encodeCursor("versions", [v.number]));
   }
 
   /** A flow by id, or by name. */

@@ -63,7 +63,7 @@ describe("CrewAI YAML in and out", () => {
     await importFile(page, "Import CrewAI YAML", EXAMPLE);
     await waitForNode(page, "route_followup", 20_000);
     expect(await nodeIds(page)).toEqual(["research_brief", "route_followup", "write_followup"]);
-    const flow = (await suite.api.flows.list.query()).find((f) => f.name === "ResearchReviewFlow");
+    const flow = (await suite.api.flows.list.query({ limit: 200 })).items.find((f) => f.name === "ResearchReviewFlow");
     expect(flow, "the imported flow is on the server").toBeDefined();
     await expect.poll(() => new URL(page.url()).pathname).toBe(`/flows/${flow!.id}`);
 

@@ -162,8 +162,8 @@ describe.each(BACKENDS)("scale-out on the %s backend", (backend) => {
   it("a paused human-feedback run resumes after every process was restarted", async () => {
     const [runId] = await startRuns(REVIEW_FLOW(name("Review")), 1);
     await cluster.waitFor([runId!], ["paused"]);
-    const pending = await api(1).feedback.pending.query({});
-    expect(pending.map((p) => p.runId)).toContain(runId);
+    const pending = await api(1).feedback.pending.query({ limit: 200 });
+    expect(pending.items.map((p) => p.runId)).toContain(runId);
     await cluster.stopAll();
     await cluster.startApi();
     await Promise.all([cluster.startApi(), cluster.startWorker(), cluster.startWorker(), cluster.startWorker()]);

@@ -28,15 +28,22 @@ export const patchOperation = z.union([
 /** `path=value` assignments, as the CLI's `--set` (turned into a patch against the step's state). */
 export const assignment = z.strictObject({ path: z.string().min(1).max(1000), value: jsonValue });
 
+/** Lists come in pages: at most `limit` items (default `DEFAULT_PAGE`), then `nextCursor` for the next page. */
+export const MAX_PAGE = 200;
+export const DEFAULT_PAGE = 50;
+export const pageLimit = z.int().min(1, "must be at least 1").max(MAX_PAGE, `must be at most ${MAX_PAGE}`);
+/** A previous page's `nextCursor`, unchanged (the store checks it). */
+export const pageCursor = z.string().min(1).max(1000);
+
 export const runStatus = z.enum(RUN_STATUSES);
 export const isoTime = z.iso.datetime({ offset: true });
 
 export const flowsInput = {
-  list: z.strictObject({ includeDeleted: z.boolean().optional() }).optional(),
+  list: z.strictObject({ includeDeleted: z.boolean().optional(), limit: pageLimit.optional(), cursor: pageCursor.optional() }).optional(),
   get: z.strictObject({ flowId: id, version: versionNumber.optional() }),
   create: z.union([z.strictObject({ text: flowText }), z.strictObject({ name: flowName })]),
   save: z.strictObject({ flowId: id, baseVersion: versionNumber, text: flowText }),
-  versions: z.strictObject({ flowId: id }),
+  versions: z.strictObject({ flowId: id, limit: pageLimit.optional(), cursor: pageCursor.optional() }),
   diffVersions: z.strictObject({ flowId: id, from: versionNumber, to: versionNumber }),
   delete: z.strictObject({ flowId: id }),
   restore: z.strictObject({ flowId: id }),
@@ -62,7 +69,7 @@ export const runsInput = {
       status: runStatus.optional(),
       since: isoTime.optional(),
       until: isoTime.optional(),
-      limit: z.int().min(1).max(200).optional(),
+      limit: pageLimit.optional(),
       cursor: id.optional(),
     })
     .optional(),
@@ -75,7 +82,7 @@ export const runsInput = {
 };
 
 export const feedbackInput = {
-  pending: z.strictObject({ flowId: id.optional() }).optional(),
+  pending: z.strictObject({ flowId: id.optional(), limit: pageLimit.optional(), cursor: pageCursor.optional() }).optional(),
   submit: z.strictObject({ runId: id, feedback: z.string().max(100_000) }),
 };
 

@@ -1,7 +1,7 @@
 // Flows and their versions as the API shows them, over the store's catalog (flows, immutable
 // content-addressed versions, the head a save must be based on, the deleted flag, and a revision that
 // every change compare-and-swaps on). Nothing here keeps state of its own.
-import type { RunStore } from "@crewflow/runtime";
+import type { FlowSummary, Page, PageRequest, RunStore } from "@crewflow/runtime";
 import type { FlowRecord, FlowVersionInfo } from "@crewflow/store-prisma";
 
 export type VersionInfo = FlowVersionInfo;
@@ -17,6 +17,11 @@ export interface FlowInfo {
   versionCount: number;
   /** The catalog revision this view was read at: a change must name it (compare-and-swap). */
   revision: number;
+}
+
+function summaryInfo(row: FlowSummary): FlowInfo {
+  const { id, name, deletedAt, createdAt, head, versionCount, revision } = row;
+  return { id, name, deleted: deletedAt !== null, deletedAt, createdAt, head, versionCount, revision };
 }
 
 function info(row: FlowRecord): FlowInfo | null {
@@ -39,9 +44,10 @@ function info(row: FlowRecord): FlowInfo | null {
 export class FlowCatalog {
   constructor(private readonly store: RunStore) {}
 
-  /** Every flow (deleted ones only when asked), by name. */
-  async list(includeDeleted: boolean): Promise<FlowInfo[]> {
-    return (await this.store.listFlows()).map(info).filter((f): f is FlowInfo => f !== null && (includeDeleted || !f.deleted));
+  /** One page of flows (deleted ones only when asked), by name. */
+  async list(filter: PageRequest & { includeDeleted: boolean }): Promise<Page<FlowInfo>> {
+    const page = await this.store.flowsPage(filter);
+    return { items: page.items.map(summaryInfo), nextCursor: page.nextCursor };
   }
 
   /** A flow by id, or (for the HTTP API) by name; deleted flows included. */
@@ -50,8 +56,9 @@ export class FlowCatalog {
     return row ? info(row) : null;
   }
 
-  async versions(flowId: string): Promise<VersionInfo[]> {
-    return (await this.store.findFlow(flowId))?.versions ?? [];
+  /** One page of a flow's versions, newest first. */
+  versions(flowId: string, page: PageRequest): Promise<Page<VersionInfo>> {
+    return this.store.versionsPage(flowId, page);
   }
 
   /** A version's text, by number. */

@@ -1,5 +1,6 @@
 // The API's failures. Services throw TRPCError with one of these causes; the tRPC error formatter and
 // the HTTP kickoff routes turn them into responses that carry paths and messages, never stacks.
+import { InvalidCursorError } from "@crewflow/runtime";
 import { DiffError, PatchError, ReplayUnavailable } from "@crewflow/store-prisma";
 import { TRPCError } from "@trpc/server";
 
@@ -46,6 +47,7 @@ export function fromLibraryError(err: unknown): TRPCError {
   if (err instanceof TRPCError) return err;
   if (err instanceof PatchError) return badRequest(err.message, [{ path: "patch", message: err.message }]);
   if (err instanceof DiffError) return notFound(err.message);
+  if (err instanceof InvalidCursorError) return badRequest(err.message, [{ path: "cursor", message: err.message }]);
   if (err instanceof ReplayUnavailable) return conflict(err.message);
   return new TRPCError({ code: "INTERNAL_SERVER_ERROR", message: "Internal server error", cause: err });
 }

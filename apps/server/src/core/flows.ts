@@ -1,7 +1,7 @@
 // Flow documents over the API: validated with the definition package's loader (diagnostics with
 // paths), checked against the server's ref policy, stored as immutable versions. A save names the
 // version it was based on; a save based on anything but the head is a conflict, never an overwrite.
-import type { RunStore } from "@crewflow/runtime";
+import type { Page, PageRequest, RunStore } from "@crewflow/runtime";
 import { type Diagnostic, type FlowDefinition, exportForCrewAI, openDocument } from "@crewflow/definition";
 import { diffStates } from "@crewflow/store-prisma";
 import { type FlowCatalog, type FlowInfo, type VersionInfo } from "./catalog";
@@ -134,8 +134,9 @@ export class FlowService {
     return { definition: result.definition, warnings: result.warnings };
   }
 
-  async list(includeDeleted: boolean): Promise<FlowInfo[]> {
-    return this.catalog.list(includeDeleted);
+  /** One page of flows by name (deleted ones only when asked). */
+  list(filter: PageRequest & { includeDeleted: boolean }): Promise<Page<FlowInfo>> {
+    return this.catalog.list(filter);
   }
 
   /**
@@ -314,7 +315,8 @@ export class FlowService {
     });
   }
 
-  versions(flowId: string): Promise<VersionInfo[]> {
-    return this.catalog.versions(flowId);
+  /** One page of a flow's versions, newest first. */
+  versions(flowId: string, page: PageRequest): Promise<Page<VersionInfo>> {
+    return this.catalog.versions(flowId, page);
   }
 }

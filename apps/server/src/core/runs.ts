@@ -439,12 +439,17 @@ export class RunService {
     return { runId, root: withJobs(tree) };
   }
 
-  /** Paused runs and what they wait for. */
-  async pending(filter: { flowId?: string | undefined }): Promise<(PendingView & { runId: string; flowId: string; flowName: string })[]> {
-    const paused = await this.store.pausedRuns({ flowId: filter.flowId, limit: 500 });
-    return paused.flatMap((run) =>
+  /** One page of paused runs and what they wait for, oldest first (a run resuming here is left out). */
+  async pending(filter: {
+    flowId?: string | undefined;
+    limit: number;
+    cursor?: string | undefined;
+  }): Promise<{ items: (PendingView & { runId: string; flowId: string; flowName: string })[]; nextCursor: string | null }> {
+    const paused = await this.store.pausedRunsPage(filter);
+    const items = paused.items.flatMap((run) =>
       this.jobState(run.runId) ? [] : [{ runId: run.runId, flowId: run.flowId, flowName: run.flowName, ...pendingView(run.context, run.createdAt) }],
     );
+    return { items, nextCursor: paused.nextCursor };
   }
 
   async submitFeedback(input: { runId: string; feedback: string }): Promise<{ runId: string; status: RunState }> {

@@ -131,3 +131,15 @@ export async function waitForRun(client: Client, runId: string, timeoutMs = 300_
 /** The seqs of events, for gap/duplicate checks. */
 export const seqs = (events: readonly FlowEvent[]) => events.map((e) => e.seq);
 export const range = (from: number, to: number) => Array.from({ length: to - from + 1 }, (_, i) => from + i);
+
+/** Every item of a paged list: follows `nextCursor` until the last page. */
+export async function everyPage<T>(fetchPage: (cursor: string | undefined) => Promise<{ items: T[]; nextCursor: string | null }>): Promise<T[]> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  do {
+    const page = await fetchPage(cursor);
+    items.push(...page.items);
+    cursor = page.nextCursor ?? undefined;
+  } while (cursor !== undefined);
+  return items;
+}

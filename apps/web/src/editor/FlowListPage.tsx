@@ -1,12 +1,16 @@
-// `/`: every flow (name, last version, when it was saved), a new flow from CrewAI's template, or an
-// imported CrewAI YAML.
-import { useEffect, useState } from "react";
+// `/`: the flows by name (name, last version, when it was saved), a page at a time with "Load more",
+// a new flow from CrewAI's template, or an imported CrewAI YAML.
+import { useState } from "react";
 import { errorMessage, type RouterOutputs, trpc } from "../api/client";
+import { usePages } from "../api/pages";
 import { Dialog } from "./dialogs/Dialog";
 import { ImportDialog } from "./dialogs/ImportDialog";
 import { flowPath, navigate } from "./routing";
 
-type FlowList = RouterOutputs["flows"]["list"];
+type FlowItem = RouterOutputs["flows"]["list"]["items"][number];
+
+/** Flows per page (the API allows up to 200). */
+export const FLOW_PAGE = 100;
 
 function NewFlowDialog({ onClose }: { onClose: () => void }) {
   const [name, setName] = useState("");
@@ -51,20 +55,10 @@ function NewFlowDialog({ onClose }: { onClose: () => void }) {
 }
 
 export function FlowListPage() {
-  const [flows, setFlows] = useState<FlowList | null>(null);
-  const [error, setError] = useState<string | null>(null);
+  const { items: flows, hasMore, loadingMore, loadMore, error } = usePages<FlowItem, RouterOutputs["flows"]["list"]>("flows", (cursor) =>
+    trpc.flows.list.query({ limit: FLOW_PAGE, cursor }),
+  );
   const [dialog, setDialog] = useState<"new" | "import" | null>(null);
-
-  useEffect(() => {
-    let live = true;
-    trpc.flows.list
-      .query()
-      .then((list) => live && setFlows(list))
-      .catch((e: unknown) => live && setError(errorMessage(e)));
-    return () => {
-      live = false;
-    };
-  }, []);
 
   return (
     <main className="cf-flowlist">
@@ -113,6 +107,13 @@ export function FlowListPage() {
             ))}
           </tbody>
         </table>
+      )}
+      {hasMore && (
+        <p>
+          <button type="button" onClick={loadMore} disabled={loadingMore}>
+            {loadingMore ? "Loading…" : "Load more flows"}
+          </button>
+        </p>
       )}
       {dialog === "new" && <NewFlowDialog onClose={() => setDialog(null)} />}
       {dialog === "import" && <ImportDialog onClose={() => setDialog(null)} />}

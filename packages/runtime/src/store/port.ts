@@ -6,6 +6,7 @@ import type { Checkpoint } from "../engine/flow";
 import type { FlowEvent } from "../events";
 import type { FlowPersistence, PendingFeedbackContext } from "../persistence";
 import type { State } from "../state/model";
+import type { Page, PageRequest } from "./cursor";
 
 export type RunStatus = "running" | "completed" | "failed" | "paused" | "interrupted" | "cancelled";
 
@@ -166,6 +167,17 @@ export interface FlowRecord {
   versions: FlowVersionInfo[];
 }
 
+/** A flow in a list: its head version (the latest one if the head names none) and how many it has. */
+export interface FlowSummary {
+  id: string;
+  name: string;
+  createdAt: string;
+  deletedAt: string | null;
+  revision: number;
+  head: FlowVersionInfo;
+  versionCount: number;
+}
+
 /** A lease granted (its fencing token and the run's last committed seq) or refused (who holds it). */
 export type LeaseClaim = { lease: number; lastSeq: number } | { heldBy: string; until: number };
 
@@ -192,8 +204,13 @@ export interface RunStore extends FlowPersistence {
   /** The version of flow `name` whose text hashes to `hash` (or to `definition`'s hash), created on first use. */
   registerVersion(input: { name: string; definition?: string | null; hash?: string; sourcePath?: string | null }): Promise<FlowVersionRef>;
   getVersion(versionId: string): Promise<FlowVersionRecord | null>;
-  /** Every flow with its versions, by name. */
-  listFlows(): Promise<FlowRecord[]>;
+  /**
+   * One page of flows by name (deleted ones only with `includeDeleted`); flows without any version
+   * are left out. The cursor is the last name of the previous page.
+   */
+  flowsPage(filter: PageRequest & { includeDeleted: boolean }): Promise<Page<FlowSummary>>;
+  /** One page of a flow's versions, newest (highest number) first. */
+  versionsPage(flowId: string, page: PageRequest): Promise<Page<FlowVersionInfo>>;
   /** A flow by id, or by name. */
   findFlow(idOrName: string): Promise<FlowRecord | null>;
   /** A new flow named `name` with `text` as its first version (and head); null if the name is taken. */
@@ -231,8 +248,12 @@ export interface RunStore extends FlowPersistence {
   checkpoint(runId: string, uptoSeq?: number): Promise<Checkpoint | null>;
   /** The fork tree `runId` belongs to, from its root. */
   lineageTree(runId: string): Promise<LineageRow | null>;
-  /** Paused runs with pending feedback, oldest first. */
-  pausedRuns(filter: { flowId?: string | undefined; limit: number }): Promise<PausedRun[]>;
+  /**
+   * One page of paused runs with pending feedback, oldest first (by startedAt, then run id). A paused
+   * run whose pending record is gone is left out, so a page may hold fewer than `limit`; `nextCursor`
+   * still says whether more follow.
+   */
+  pausedRunsPage(filter: PageRequest & { flowId?: string | undefined }): Promise<Page<PausedRun>>;
   /** Ids of runs marked running (at most `limit`), or of those among `among` that still are. */
   runningRunIds(options: { limit: number; among?: readonly string[] }): Promise<string[]>;
 

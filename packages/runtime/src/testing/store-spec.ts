@@ -9,7 +9,23 @@ import type { FlowEvent, NewFlowEvent } from "../events";
 import { type FlowHandle, Flow, HumanFeedbackPending, defineFlow } from "../index";
 import type { PendingFeedbackContext } from "../persistence";
 import { sha256 } from "../store/calls";
+import { InvalidCursorError, type Page, type PageRequest } from "../store/cursor";
 import { FencedError, type RunRecord, type RunStore } from "../store/port";
+
+/** Every page of a list, fetched `limit` at a time; fails on a page longer than `limit` or on a loop. */
+async function allPages<T>(limit: number, fetchPage: (page: PageRequest) => Promise<Page<T>>): Promise<{ items: T[]; pages: number }> {
+  const items: T[] = [];
+  let cursor: string | undefined;
+  for (let pages = 1; pages <= 1000; pages++) {
+    const page = await fetchPage({ limit, cursor });
+    expect(page.items.length).toBeLessThanOrEqual(limit);
+    items.push(...page.items);
+    if (page.nextCursor === null) return { items, pages };
+    expect(page.nextCursor).not.toBe(cursor);
+    cursor = page.nextCursor;
+  }
+  throw new Error("the pages never end");
+}
 
 /** A name no other test uses. */
 const unique = (name: string): string => `${name}-${Math.random().toString(36).slice(2, 10)}`;
@@ -517,14 +533,37 @@ export function runStoreSpec(name: string, open: () => Promise<RunStore>): void 
         await pause(3, false);
         await newRun(flowName, { startedAt: at(0) });
         const flowId = (await store.findFlow(flowName))!.id;
-        const paused = await store.pausedRuns({ flowId, limit: 10 });
+        const paused = (await store.pausedRunsPage({ flowId, limit: 10 })).items;
         expect(paused.map((p) => [p.runId, p.flowId, p.flowName])).toEqual([
           [earlier, flowId, flowName],
           [later, flowId, flowName],
         ]);
         expect(paused[0]!.context).toMatchObject({ method_name: "review" });
         expect(paused[0]!.createdAt).toBeInstanceOf(Date);
-        expect((await store.pausedRuns({ flowId, limit: 1 })).map((p) => p.runId)).toEqual([earlier]);
+        const first = await store.pausedRunsPage({ flowId, limit: 1 });
+        expect(first.items.map((p) => p.runId)).toEqual([earlier]);
+        expect((await store.pausedRunsPage({ flowId, limit: 10, cursor: first.nextCursor! })).items.map((p) => p.runId)).toEqual([later]);
+      });
+
+      it("pages paused runs exactly once each, also when they started at the same time", async () => {
+        const flowName = unique("PausedPages");
+        const ids: string[] = [];
+        for (let i = 0; i < 13; i++) {
+          const stateId = newId();
+          // Five runs share each start time: the run id orders them.
+          const runId = await newRun(flowName, { startedAt: at(Math.floor(i / 5)) });
+          await store.commit(runId, [ev(runId, flowName, 1, { type: "flow_paused", flowId: stateId, method: "review", state: { id: stateId }, message: "ok?", emit: null })]);
+          await store.savePendingFeedback(stateId, feedbackContext(stateId), { id: stateId });
+          ids.push(runId);
+        }
+        const flowId = (await store.findFlow(flowName))!.id;
+        const expected = ids.map((id, i) => ({ id, t: Math.floor(i / 5) })).sort((a, b) => a.t - b.t || (a.id < b.id ? -1 : 1)).map((r) => r.id);
+        for (const limit of [1, 4, 5, 13, 200]) {
+          const { items, pages } = await allPages(limit, (page) => store.pausedRunsPage({ flowId, ...page }));
+          expect(items.map((p) => p.runId)).toEqual(expected);
+          expect(pages).toBe(Math.ceil(13 / limit)); // no empty last page
+        }
+        await expect(store.pausedRunsPage({ flowId, limit: 5, cursor: "not-a-cursor" })).rejects.toBeInstanceOf(InvalidCursorError);
       });
     });
 
@@ -648,16 +687,49 @@ export function runStoreSpec(name: string, open: () => Promise<RunStore>): void 
         expect(await store.setFlowDeleted(newId(), true, 0)).toBe(false);
       });
 
-      it("lists every flow by name with its versions", async () => {
+      it("pages flows by name with their head and version count, deleted ones only when asked", async () => {
         const prefix = unique("list");
         await store.createFlow(`${prefix}-b`, definition(`${prefix}-b`));
-        await store.createFlow(`${prefix}-a`, definition(`${prefix}-a`));
-        await store.registerVersion({ name: `${prefix}-a`, definition: definition(`${prefix}-a`, 2) });
-        const mine = (await store.listFlows()).filter((f) => f.name.startsWith(prefix));
-        expect(mine.map((f) => [f.name, f.versions.map((v) => v.number)])).toEqual([
-          [`${prefix}-a`, [1, 2]],
-          [`${prefix}-b`, [1]],
+        const a = (await store.createFlow(`${prefix}-a`, definition(`${prefix}-a`)))!;
+        const a2 = await store.registerVersion({ name: `${prefix}-a`, definition: definition(`${prefix}-a`, 2) });
+        const c = (await store.createFlow(`${prefix}-c`, definition(`${prefix}-c`)))!;
+        expect(await store.setFlowDeleted(c.flowId, true, 0)).toBe(true);
+        const mine = async (includeDeleted: boolean, limit: number) =>
+          (await allPages(limit, (page) => store.flowsPage({ includeDeleted, ...page }))).items.filter((f) => f.name.startsWith(prefix));
+        expect((await mine(false, 200)).map((f) => [f.name, f.head.number, f.versionCount, f.deletedAt])).toEqual([
+          [`${prefix}-a`, 1, 2, null],
+          [`${prefix}-b`, 1, 1, null],
         ]);
+        expect((await mine(true, 200)).map((f) => f.name)).toEqual([`${prefix}-a`, `${prefix}-b`, `${prefix}-c`]);
+        expect(await store.saveFlowHead(a.flowId, a2.versionId, 0)).toBe(true);
+        expect((await mine(false, 200))[0]).toMatchObject({ id: a.flowId, head: { id: a2.versionId, number: 2 }, versionCount: 2, revision: 1 });
+        await expect(store.flowsPage({ includeDeleted: false, limit: 5, cursor: "%%%" })).rejects.toBeInstanceOf(InvalidCursorError);
+      });
+
+      it("pages every flow exactly once, in name order", async () => {
+        const prefix = unique("pages");
+        const names = Array.from({ length: 23 }, (_, i) => `${prefix}-${String(i).padStart(2, "0")}`);
+        for (const name of [...names].reverse()) await store.createFlow(name, definition(name));
+        for (const limit of [1, 7, 23, 200]) {
+          const all = (await allPages(limit, (page) => store.flowsPage({ includeDeleted: true, ...page }))).items.map((f) => f.name);
+          expect(new Set(all).size).toBe(all.length);
+          expect(all.filter((n) => n.startsWith(prefix))).toEqual(names);
+          expect(all).toEqual([...all].sort((x, y) => (x < y ? -1 : x > y ? 1 : 0)));
+        }
+      });
+
+      it("pages a flow's versions newest first, each once; a cursor of another list is refused", async () => {
+        const flowName = unique("VersionPages");
+        let flowId = "";
+        for (let v = 1; v <= 12; v++) flowId = (await store.registerVersion({ name: flowName, definition: definition(flowName, v) })).flowId;
+        for (const limit of [1, 5, 12, 200]) {
+          const { items } = await allPages(limit, (page) => store.versionsPage(flowId, page));
+          expect(items.map((v) => v.number)).toEqual([12, 11, 10, 9, 8, 7, 6, 5, 4, 3, 2, 1]);
+          expect(items[0]).toEqual({ id: expect.any(String), number: 12, hash: sha256(definition(flowName, 12)), createdAt: expect.any(String) });
+        }
+        expect(await store.versionsPage(newId(), { limit: 5 })).toEqual({ items: [], nextCursor: null });
+        const flowsCursor = (await store.flowsPage({ includeDeleted: true, limit: 1 })).nextCursor!;
+        await expect(store.versionsPage(flowId, { limit: 5, cursor: flowsCursor })).rejects.toBeInstanceOf(InvalidCursorError);
       });
 
       it("puts a run on its flow's version", async () => {

@@ -1,11 +1,14 @@
 // flows: documents and their immutable versions. Saves name the version they were based on (a stale
 // one is a CONFLICT); delete is a recoverable soft delete (restore undoes it).
 import type { JsonValue } from "@crewflow/runtime";
-import { flowsInput } from "../schemas";
+import { DEFAULT_PAGE, flowsInput } from "../schemas";
 import { createTRPCRouter, procedure } from "../trpc";
 
 export const flowsRouter = createTRPCRouter({
-  list: procedure.input(flowsInput.list).query(({ ctx, input }) => ctx.services.flows.list(input?.includeDeleted ?? false)),
+  /** One page of flows by name; `nextCursor` fetches the next page. */
+  list: procedure
+    .input(flowsInput.list)
+    .query(({ ctx, input }) => ctx.services.flows.list({ includeDeleted: input?.includeDeleted ?? false, limit: input?.limit ?? DEFAULT_PAGE, cursor: input?.cursor })),
 
   /** A flow with one version's text (the head unless `version` is given) and its mapping as written. */
   get: procedure.input(flowsInput.get).query(async ({ ctx, input }) => {
@@ -18,9 +21,10 @@ export const flowsRouter = createTRPCRouter({
 
   save: procedure.input(flowsInput.save).mutation(({ ctx, input }) => ctx.services.flows.save(input)),
 
+  /** The flow and one page of its versions, newest first; `nextCursor` fetches the next page. */
   versions: procedure.input(flowsInput.versions).query(async ({ ctx, input }) => {
     const flow = await ctx.services.flows.require(input.flowId);
-    return { flow, versions: await ctx.services.flows.versions(flow.id) };
+    return { flow, ...(await ctx.services.flows.versions(flow.id, { limit: input.limit ?? DEFAULT_PAGE, cursor: input.cursor })) };
   }),
 
   diffVersions: procedure.input(flowsInput.diffVersions).query(({ ctx, input }) => ctx.services.flows.diffVersions(input)),

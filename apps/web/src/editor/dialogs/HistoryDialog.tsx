@@ -1,11 +1,17 @@
-// Version history: every saved version, the change from a chosen version to the newest one
-// (flows.diffVersions), and restoring a version as a new edit (saving it makes a new version).
+// Version history: the saved versions, newest first, a page at a time ("Load older versions"), the
+// change from a chosen version to the newest one (flows.diffVersions), and restoring a version as a
+// new edit (saving it makes a new version).
 import { useEffect, useState } from "react";
 import { errorMessage, type RouterOutputs, trpc } from "../../api/client";
+import { usePages } from "../../api/pages";
 import { useFlowEditor } from "../store";
 import { Dialog } from "./Dialog";
 
 type Versions = RouterOutputs["flows"]["versions"];
+type Version = Versions["items"][number];
+
+/** Versions per page (the API allows up to 200). */
+export const VERSION_PAGE = 50;
 type Diff = RouterOutputs["flows"]["diffVersions"];
 
 function formatValue(value: unknown): string {
@@ -16,23 +22,13 @@ function formatValue(value: unknown): string {
 export function HistoryDialog({ onClose }: { onClose: () => void }) {
   const flowId = useFlowEditor((s) => s.flowId);
   const restoreText = useFlowEditor((s) => s.restoreText);
-  const [versions, setVersions] = useState<Versions | null>(null);
+  const pages = usePages<Version, Versions>(flowId, (cursor) => trpc.flows.versions.query({ flowId: flowId!, limit: VERSION_PAGE, cursor }));
+  const versions = pages.items;
   const [chosen, setChosen] = useState<number | null>(null);
   const [diff, setDiff] = useState<Diff | null>(null);
-  const [error, setError] = useState<string | null>(null);
-  const head = versions?.flow.head.number ?? null;
-
-  useEffect(() => {
-    if (!flowId) return;
-    let live = true;
-    trpc.flows.versions
-      .query({ flowId })
-      .then((result) => live && setVersions(result))
-      .catch((e: unknown) => live && setError(errorMessage(e)));
-    return () => {
-      live = false;
-    };
-  }, [flowId]);
+  const [failure, setError] = useState<string | null>(null);
+  const error = failure ?? pages.error;
+  const head = pages.last?.flow.head.number ?? null;
 
   useEffect(() => {
     if (!flowId || chosen === null || head === null) return;
@@ -66,7 +62,7 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
       ) : (
         <div className="cf-history">
           <ul className="cf-history-list" aria-label="Versions">
-            {[...versions.versions].reverse().map((version) => (
+            {versions.map((version) => (
               <li key={version.id}>
                 <button
                   type="button"
@@ -80,6 +76,13 @@ export function HistoryDialog({ onClose }: { onClose: () => void }) {
                 </button>
               </li>
             ))}
+            {pages.hasMore && (
+              <li>
+                <button type="button" onClick={pages.loadMore} disabled={pages.loadingMore}>
+                  {pages.loadingMore ? "Loading…" : "Load older versions"}
+                </button>
+              </li>
+            )}
           </ul>
           <section className="cf-history-diff" aria-label="Version diff">
             {chosen === null ? (
