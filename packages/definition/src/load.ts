@@ -62,24 +62,32 @@ export function loadDefinitionText(text: string, options: LoadOptions = {}): Loa
       : "Flow declaration contents are empty";
     return failed([error("", message)]);
   }
+  const read = readYaml(text, options.sourcePath);
+  if (read.errors.length > 0) return failed(read.errors);
+  const data = read.data;
+  return { ...validateDefinition(data, options), data };
+}
+
+/**
+ * YAML text as plain data, with the loader's guards: syntax errors, collection keys and hostile aliases
+ * come back as diagnostics that say where, never as a throw, a warning or a structure that contains
+ * itself. Flow files and crew declarations are both read through this.
+ */
+export function readYaml(text: string, sourcePath?: string): { data: unknown; errors: Diagnostic[] } {
   const lineCounter = new LineCounter();
   const document = parseDocument(text, { ...YAML_OPTIONS, lineCounter });
   const where = (offset: number): string => {
     const at = lineCounter.linePos(offset);
-    return options.sourcePath ? `${options.sourcePath}:${at.line}:${at.col}` : `line ${at.line}, column ${at.col}`;
+    return sourcePath ? `${sourcePath}:${at.line}:${at.col}` : `line ${at.line}, column ${at.col}`;
   };
-  if (document.errors.length > 0) {
-    return failed(
-      document.errors.map((problem) => {
-        return error("", `YAML syntax error at ${where(problem.pos[0])}: ${firstLine(problem.message)}`);
-      }),
-    );
-  }
+  const refused = (errors: Diagnostic[]) => ({ data: undefined, errors });
+  if (document.errors.length > 0)
+    return refused(document.errors.map((problem) => error("", `YAML syntax error at ${where(problem.pos[0])}: ${firstLine(problem.message)}`)));
   // A mapping or sequence used as a key (`? [a, b]: x`, `{a: 1}: x`) has no JSON form; PyYAML refuses it as
   // an unhashable key, so CrewAI cannot open the file. Say where, instead of stringifying it with a warning.
   const complexKeys = collectionKeys(document);
   if (complexKeys.length > 0)
-    return failed(complexKeys.map((key) => error("", `YAML key at ${where(key.offset)} is a ${key.kind}; keys must be plain values such as names`)));
+    return refused(complexKeys.map((key) => error("", `YAML key at ${where(key.offset)} is a ${key.kind}; keys must be plain values such as names`)));
   // Aliases are where YAML turns hostile: a few lines can expand to billions of nodes ("billion laughs")
   // or to a structure that contains itself. Both are refused with a message, never thrown or stored.
   let data: unknown;
@@ -88,11 +96,11 @@ export function loadDefinitionText(text: string, options: LoadOptions = {}): Loa
   } catch (err) {
     const message = firstLine((err as Error).message);
     const limit = /alias count/i.test(message) ? ` (at most ${MAX_ALIAS_COUNT} alias expansions are allowed)` : "";
-    return failed([error("", `YAML aliases: ${message}${limit}`)]);
+    return refused([error("", `YAML aliases: ${message}${limit}`)]);
   }
   const cycle = cyclePath(data);
-  if (cycle !== null) return failed([error(cycle, "YAML aliases: this node contains itself (a recursive alias); flows must be trees")]);
-  return { ...validateDefinition(data, options), data };
+  if (cycle !== null) return refused([error(cycle, "YAML aliases: this node contains itself (a recursive alias); flows must be trees")]);
+  return { data, errors: [] };
 }
 
 /** Mappings and sequences used as mapping keys, which JSON and PyYAML cannot represent. */

@@ -2,8 +2,7 @@
 // here, when the flow is built, so a bad ref fails before anything runs (§8.10).
 import { readFile } from "node:fs/promises";
 import { dirname, relative, resolve, sep } from "node:path";
-import { type Action, type AtomicAction, ExpressionError, evaluateCel, renderTemplate } from "@crewflow/definition";
-import { parse as parseYaml } from "yaml";
+import { type Action, type AtomicAction, ExpressionError, evaluateCel, readYaml, renderTemplate } from "@crewflow/definition";
 import { RefError, instantiate, resolveRef, type RefContext } from "../refs";
 import { runSandboxedScript } from "./script";
 import type { ActionBody, ActionContext, CompiledAction, CrewRunner, EachLocals } from "./types";
@@ -182,11 +181,19 @@ async function loadCrewDeclaration(path: string, sourceDir: string | undefined):
     const json = resolve(target, "crew.json");
     target = (await stat(jsonc).catch(() => null)) ? jsonc : (await stat(json).catch(() => null)) ? json : jsonc;
   }
+  if (sourceDir) {
+    // The path is checked as written above; a symlink inside the directory must not lead out of it either.
+    const { realpath } = await import("node:fs/promises");
+    const [realDir, realTarget] = await Promise.all([realpath(sourceDir).catch(() => sourceDir), realpath(target).catch(() => target)]);
+    const rel = relative(realDir, realTarget);
+    if (rel.startsWith("..") || rel.startsWith(sep)) throw valueError("crew declaration path must be within the flow definition directory");
+  }
   const text = await readFile(target, "utf8").catch(() => {
     throw valueError(`crew declaration not found: ${target}`);
   });
   // JSONC and YAML are both read by the YAML parser after stripping comments.
-  const parsed: unknown = parseYaml(stripJsonComments(text));
+  const { data: parsed, errors } = readYaml(stripJsonComments(text), target);
+  if (errors.length > 0) throw valueError(`crew declaration ${target} cannot be read: ${errors.map((e) => (e.path ? `${e.path}: ${e.message}` : e.message)).join("; ")}`);
   if (!parsed || typeof parsed !== "object") throw valueError(`crew declaration must contain a mapping: ${target}`);
   return { ...(parsed as Record<string, unknown>), __dir: dirname(target) };
 }

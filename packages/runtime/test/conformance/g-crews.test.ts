@@ -106,6 +106,53 @@ methods:
     });
   });
 
+    it("a declaration reached through a symlink that leads out of the flow's directory is refused", async () => {
+      const dir = await tempDir();
+      const outside = await tempDir();
+      await writeFile(join(outside, "crew.jsonc"), `{"agents": {}, "tasks": []}`);
+      const { symlink } = await import("node:fs/promises");
+      await symlink(outside, join(dir, "crews"));
+      const path = join(dir, "flow.yaml");
+      const text = `
+schema: crewai.flow/v1
+name: Linked
+methods:
+  research: {start: true, do: {call: crew, from_declaration: crews}}
+`;
+      const flow = await Flow.create(load(text), { sourcePath: path, crews: recordingCrews() });
+      await expect(flow.kickoff()).rejects.toThrow(
+        expect.objectContaining({ name: "ValueError", message: "crew declaration path must be within the flow definition directory" }),
+      );
+    });
+
+    it("a hostile crew declaration (recursive alias, collection key, alias bomb) is refused with where and why", async () => {
+      const dir = await tempDir();
+      const path = join(dir, "flow.yaml");
+      const cases: [string, string][] = [
+        ["a: &x [*x]\n", "contains itself"],
+        ["? [a, b]\n: 1\n", "is a sequence; keys must be plain values"],
+        [["a: &a [x, x, x, x, x, x, x, x, x, x]", ...Array.from({ length: 12 }, (_, i) => `${String.fromCharCode(98 + i)}: &${String.fromCharCode(98 + i)} [*${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}, *${String.fromCharCode(97 + i)}]`)].join("\n") + "\n", "alias"],
+      ];
+      for (const [declaration, why] of cases) {
+        await writeFile(join(dir, "crew.yaml"), declaration);
+        const text = `
+schema: crewai.flow/v1
+name: Hostile
+methods:
+  research: {start: true, do: {call: crew, from_declaration: crew.yaml}}
+`;
+        const flow = await Flow.create(load(text), { sourcePath: path, crews: recordingCrews() });
+        const failure = await flow.kickoff().then(
+          () => null,
+          (err: unknown) => err as Error,
+        );
+        expect(failure?.name).toBe("ValueError");
+        expect(failure?.message).toContain("cannot be read");
+        expect(failure?.message).toContain(join(dir, "crew.yaml"));
+        expect(failure?.message).toContain(why);
+      }
+    });
+
   // Placeholder interpolation (`{topic}` in task/agent text, Python `str()` rendering) happens inside a
   // crew run, which belongs to the crews package; the runtime only hands the rendered inputs over (75a).
   // case 76 (placeholder interpolation inside a crew) is tested where crews live: packages/crews/test.
