@@ -217,41 +217,54 @@ const columnOf = (t: Table, field: string): Column => {
   return column;
 };
 
-/** Values of a row, in the order of `columns`, as better-sqlite3 binds them. */
-function sqliteBinder<Row>(columns: readonly Column[]): (row: Row) => unknown[] {
-  const fields = columns.map((c) => c.field);
-  const types = columns.map((c) => c.type);
-  const plain = types.every((t) => t !== "timestamp" && t !== "boolean");
-  return (row) => {
-    const r = row as Record<string, unknown>;
-    const values = new Array<unknown>(fields.length);
-    for (let i = 0; i < fields.length; i++) values[i] = plain ? r[fields[i]!] : sqliteValue(types[i]!, r[fields[i]!]);
-    return values;
-  };
+const IDENTIFIER = /^[A-Za-z_$][\w$]*$/;
+
+/**
+ * Compiles a row accessor once per table, reading each row with static property accesses (`r.runId`)
+ * like the hand-written code it replaces (a keyed read per column, `r[field]`, costs ~10% of a SQLite
+ * step). `make` receives `helpers` and returns the accessor. The fields are this file's identifiers.
+ */
+function compile<F>(columns: readonly Column[], helpers: Record<string, unknown>, make: string): F {
+  for (const c of columns) if (!IDENTIFIER.test(c.field)) throw new Error(`column field '${c.field}' is not an identifier`);
+  const names = Object.keys(helpers);
+  return new Function(...names, `"use strict"; return ${make};`)(...names.map((n) => helpers[n])) as F;
+}
+
+/** The SQLite value of a column of row `r` (an expression for `compile`; `t`: time, `b`: boolean). */
+const sqliteExpr = (c: Column): string => (c.type === "timestamp" ? `t(r.${c.field})` : c.type === "boolean" ? `b(r.${c.field})` : `r.${c.field}`);
+const SQLITE_HELPERS = { t: (v: string | null) => (v === null ? v : sqliteTime(v)), b: (v: unknown) => sqliteValue("boolean", v) };
+
+/** A statement taking positional parameters (better-sqlite3's). */
+export interface Runnable {
+  run(...params: unknown[]): unknown;
 }
 
 /** One array per column (pg's unnest() parameters), each with that column's value for every row. */
 function pgArrays<Row>(columns: readonly Column[]): (rows: readonly Row[]) => unknown[][] {
-  const fields = columns.map((c) => c.field);
-  return (rows) =>
-    fields.map((field) => {
-      const values = new Array<unknown>(rows.length);
-      for (let i = 0; i < rows.length; i++) values[i] = (rows[i] as Record<string, unknown>)[field];
-      return values;
-    });
+  const arrays = columns.map((_, i) => `a${i}`);
+  return compile(
+    columns,
+    {},
+    `(rows) => { const n = rows.length; ${arrays.map((a) => `const ${a} = new Array(n);`).join(" ")}
+      for (let i = 0; i < n; i++) { const r = rows[i]; ${columns.map((c, i) => `${arrays[i]}[i] = r.${c.field};`).join(" ")} }
+      return [${arrays.join(", ")}]; }`,
+  );
 }
 
 export interface SqliteInsert<Row> {
   sql: string;
   /** The statement's parameters for a row, in column order. */
   bind(row: Row): unknown[];
+  /** Runs the prepared `sql` for a row (`statement.run(row.a, row.b, …)`). */
+  run(statement: Runnable, row: Row): void;
 }
 
 /** `INSERT INTO t (…) VALUES (?, …)` for one row, with `ON CONFLICT (key) DO UPDATE` when `upsert`. */
 export function sqliteInsert<Row>(t: Table, options: { upsert?: boolean } = {}): SqliteInsert<Row> {
   const columns = insertedColumns(t);
   const sql = `INSERT INTO ${t.name} (${columns.map((c) => c.name).join(", ")}) VALUES (${columns.map(() => "?").join(", ")})${options.upsert ? onConflict(t) : ""}`;
-  return { sql, bind: sqliteBinder<Row>(columns) };
+  const values = columns.map(sqliteExpr).join(", ");
+  return { sql, bind: compile(columns, SQLITE_HELPERS, `(r) => [${values}]`), run: compile(columns, SQLITE_HELPERS, `(s, r) => { s.run(${values}); }`) };
 }
 
 function onConflict(t: Table): string {
@@ -301,12 +314,11 @@ const counters = (): readonly Column[] => RUNS.columns.filter((c) => c.role === 
 const runKey = (): Column => keyColumns(RUNS)[0]!;
 
 /** SQLite: adds a token delta to a run (`UPDATE runs SET prompt_tokens = prompt_tokens + ?, … WHERE id = ?`). */
-export function sqliteAddTokens(): { sql: string; bind(runId: string, delta: TokenDelta): unknown[] } {
+export function sqliteAddTokens(): { sql: string; run(statement: Runnable, runId: string, delta: TokenDelta): void } {
   const cols = counters();
-  const fields = cols.map((c) => c.field as keyof TokenDelta);
   return {
     sql: `UPDATE ${RUNS.name} SET ${cols.map((c) => `${c.name} = ${c.name} + ?`).join(", ")} WHERE ${runKey().name} = ?`,
-    bind: (runId, delta) => [...fields.map((f) => delta[f]), runId],
+    run: compile(cols, {}, `(s, id, r) => { s.run(${cols.map((c) => `r.${c.field}`).join(", ")}, id); }`),
   };
 }
 

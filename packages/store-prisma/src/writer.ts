@@ -302,14 +302,14 @@ export class SqliteWriter extends GroupCommitWriter {
   private run(op: WriteOp): void {
     switch (op.kind) {
       case "run":
-        this.insertRun.run(SQLITE.runs.bind(op.row));
+        SQLITE.runs.run(this.insertRun, op.row);
         return;
       case "rows":
         for (const e of op.rows.events) this.event(e);
         for (const c of op.rows.calls) this.call(c);
         return;
       case "tokens":
-        this.addTokens.run(SQLITE.tokens.bind(op.runId, op.delta));
+        SQLITE.tokens.run(this.addTokens, op.runId, op.delta);
         return;
       case "update": {
         const keys = updateFields(op.fields);
@@ -324,10 +324,10 @@ export class SqliteWriter extends GroupCommitWriter {
         return;
       }
       case "flowState":
-        this.insertFlowState.run(SQLITE.flowStates.bind(op));
+        SQLITE.flowStates.run(this.insertFlowState, op);
         return;
       case "pending":
-        this.upsertPending.run(SQLITE.upsertPending.bind(op));
+        SQLITE.upsertPending.run(this.upsertPending, op);
         return;
       case "unpending":
         this.deletePending.run(op.flowUuid);
@@ -341,11 +341,11 @@ export class SqliteWriter extends GroupCommitWriter {
   }
 
   private event(e: EventRow): void {
-    this.insertEvent.run(SQLITE.events.bind(e));
+    SQLITE.events.run(this.insertEvent, e);
   }
 
   private call(c: CallRow): void {
-    this.insertCall.run(SQLITE.calls.bind(c));
+    SQLITE.calls.run(this.insertCall, c);
   }
 }
 

@@ -188,6 +188,9 @@ describe("statements generated from the column table", () => {
     };
     expect(sqliteInsert<typeof call>(LLM_CALLS).bind(call)).toEqual(["r", 3, "m", 1, "llm", "h", null, "{}", null, 1, 2, 3, 4.5, "{}", "2026-12-06T01:02:03.004+00:00"]);
     expect(pgInsertMany<typeof call>(LLM_CALLS).values([call, { ...call, seq: 4 }])[1]).toEqual([3, 4]);
+    const ran: unknown[][] = [];
+    sqliteInsert<typeof call>(LLM_CALLS).run({ run: (...params: unknown[]) => ran.push(params) }, call);
+    expect(ran).toEqual([sqliteInsert<typeof call>(LLM_CALLS).bind(call)]);
     const pending = { flowUuid: "u", method: "m", context: "{}", state: "{}", at };
     const upsert = pgInsert<typeof pending>(PENDING_FEEDBACK, { upsert: true });
     expect(upsert.sql).toContain("VALUES ($1, $2, $3::jsonb, $4::jsonb, $5::timestamp(3)) ON CONFLICT (flow_uuid) DO UPDATE SET method = excluded.method, context = excluded.context, state = excluded.state, created_at = excluded.created_at");
