@@ -2,10 +2,12 @@
 // method execution) carries its status, output and state snapshot as columns, an llm_call's call goes to
 // llm_calls. Nothing is stored twice, and reading the log back gives the events as recorded.
 import { type FlowEvent, type JsonValue, callColumns } from "@crewflow/runtime";
+import type { CallRow, EventRow } from "./columns";
 
 export { callColumns };
+export type { CallRow, EventRow };
 
-/** A step's columns (null on other events). */
+/** A step's columns of its run_events row (null on other events). */
 export interface StepColumns {
   status: "completed" | "failed" | "paused" | null;
   startSeq: number | null;
@@ -17,35 +19,7 @@ export interface StepColumns {
   state: string | null;
 }
 
-export interface EventRow extends StepColumns {
-  runId: string;
-  seq: number;
-  type: string;
-  method: string | null;
-  execution: number | null;
-  at: string;
-  payload: string;
-}
-
 const NOT_A_STEP: StepColumns = { status: null, startSeq: null, output: null, label: null, error: null, durationMs: null, stateId: null, state: null };
-
-export interface CallRow {
-  runId: string;
-  seq: number;
-  method: string;
-  execution: number;
-  kind: string;
-  hash: string | null;
-  model: string | null;
-  request: string | null;
-  response: string | null;
-  promptTokens: number;
-  completionTokens: number;
-  totalTokens: number;
-  latencyMs: number | null;
-  call: string;
-  at: string;
-}
 
 export interface EventRows {
   events: EventRow[];

@@ -3,55 +3,46 @@
 // driver Prisma uses (better-sqlite3 or pg), with prepared statements. One Prisma write costs ~0.47 ms
 // here (STACK.md §5); a whole step costs one transaction shared with every other run that reached a
 // commit point in the same event-loop turn. Prisma stays the owner of the schema and of every read.
+// The column lists, inserts, upserts and status updates below are generated from the column table
+// (columns.ts); only the lease and fencing statements are written here.
 import type Database from "better-sqlite3";
 import type pg from "pg";
 import { FencedError, type LeaseClaim } from "@crewflow/runtime";
-import type { CallRow, EventRow, EventRows } from "./rows";
+import {
+  type CallRow,
+  type EventRow,
+  type FlowStateRow,
+  FLOW_STATES,
+  LLM_CALLS,
+  PENDING_FEEDBACK,
+  type PendingRow,
+  RUNS,
+  RUN_EVENTS,
+  type RunRow,
+  type RunUpdate,
+  type TokenDelta,
+  deleteByKey,
+  pgAddTokens,
+  pgInsert,
+  pgInsertMany,
+  runUpdate,
+  sqliteAddTokens,
+  sqliteInsert,
+  sqliteTime,
+  updateFields,
+} from "./columns";
+import type { EventRows } from "./rows";
 
 export { FencedError, type LeaseClaim };
-
-export interface RunRow {
-  id: string;
-  flowId: string;
-  versionId: string;
-  status: string;
-  origin: string;
-  stateId: string | null;
-  inputs: string;
-  output: string | null;
-  error: string | null;
-  definitionPath: string | null;
-  startedAt: string;
-  parentRunId: string | null;
-  parentSeq: number | null;
-  forkPatch: string | null;
-  replayOfId: string | null;
-}
-
-/** Columns a status change may set (JSON already serialised). */
-export interface RunUpdate {
-  status?: string;
-  stateId?: string | null;
-  output?: string | null;
-  error?: string | null;
-  endedAt?: string | null;
-  durationMs?: number | null;
-}
-
-export interface TokenDelta {
-  prompt: number;
-  completion: number;
-  total: number;
-  calls: number;
-}
+export { sqliteTime, type RunRow, type RunUpdate, type TokenDelta };
 
 export type WriteOp =
   | { kind: "run"; row: RunRow }
   | { kind: "rows"; rows: EventRows }
   | { kind: "tokens"; runId: string; delta: TokenDelta }
   | { kind: "update"; runId: string; fields: RunUpdate }
-  | { kind: "flowState"; flowUuid: string; method: string; state: string; at: string }
-  | { kind: "pending"; flowUuid: string; method: string; context: string; state: string; at: string }
+  | ({ kind: "flowState" } & FlowStateRow)
+  | ({ kind: "pending" } & PendingRow)
   | { kind: "unpending"; flowUuid: string }
   /**
    * Fencing (the scale-out executor): the request commits only while `lease` is still the run's lease,
@@ -65,15 +56,6 @@ function fenceFailure(op: Extract<WriteOp, { kind: "fence" }>, row: { lease: num
   if (row.lease !== op.lease) return new FencedError(op.runId, `run ${op.runId}: lease ${op.lease} was taken over (current lease ${row.lease}); this worker may not write`);
   return new FencedError(op.runId, `run ${op.runId}: expected its next event at seq ${row.last_seq + 1}, got ${op.from} (already committed or out of order)`);
 }
-
-const UPDATE_COLUMNS: Record<keyof RunUpdate, string> = {
-  status: "status",
-  stateId: "state_id",
-  output: "output",
-  error: "error",
-  endedAt: "ended_at",
-  durationMs: "duration_ms",
-};
 
 interface Request {
   ops: WriteOp[];
@@ -166,8 +148,16 @@ export abstract class GroupCommitWriter {
   }
 }
 
-/** Prisma's SQLite adapter writes DateTime as ISO 8601 with `+00:00`; keep one format so text order is time order. */
-export const sqliteTime = (iso: string): string => (iso.endsWith("Z") ? `${iso.slice(0, -1)}+00:00` : iso);
+// SQLite: one prepared statement per row, each row's values bound in column order.
+const SQLITE = {
+  runs: sqliteInsert<RunRow>(RUNS),
+  events: sqliteInsert<EventRow>(RUN_EVENTS),
+  calls: sqliteInsert<CallRow>(LLM_CALLS),
+  flowStates: sqliteInsert<FlowStateRow>(FLOW_STATES),
+  upsertPending: sqliteInsert<PendingRow>(PENDING_FEEDBACK, { upsert: true }),
+  deletePending: deleteByKey(PENDING_FEEDBACK, "sqlite"),
+  tokens: sqliteAddTokens(),
+};
 
 export class SqliteWriter extends GroupCommitWriter {
   readonly provider = "sqlite";
@@ -186,28 +176,18 @@ export class SqliteWriter extends GroupCommitWriter {
   private readonly holderOf: Database.Statement;
   private readonly renewLease: Database.Statement;
   private readonly releaseLease: Database.Statement;
-  private readonly updates = new Map<string, Database.Statement>();
+  private readonly updates = new Map<string, { statement: Database.Statement; values: (runId: string, fields: RunUpdate) => unknown[] }>();
   private readonly transaction: Database.Transaction<(ops: WriteOp[]) => void>;
 
   constructor(private readonly db: Database.Database) {
     super();
-    this.insertRun = db.prepare(
-      `INSERT INTO runs (id, flow_id, version_id, status, origin, state_id, inputs, output, error, definition_path, started_at, parent_run_id, parent_seq, fork_patch, replay_of_id) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.insertEvent = db.prepare(
-      `INSERT INTO run_events (run_id, seq, type, method, execution, at, payload, status, start_seq, output, label, error, duration_ms, state_id, state) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.insertCall = db.prepare(
-      `INSERT INTO llm_calls (run_id, seq, method, execution, kind, hash, model, request, response, prompt_tokens, completion_tokens, total_tokens, latency_ms, call, at) VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?, ?)`,
-    );
-    this.addTokens = db.prepare(
-      `UPDATE runs SET prompt_tokens = prompt_tokens + ?, completion_tokens = completion_tokens + ?, total_tokens = total_tokens + ?, llm_calls = llm_calls + ? WHERE id = ?`,
-    );
-    this.insertFlowState = db.prepare(`INSERT INTO flow_states (flow_uuid, method, state, at) VALUES (?, ?, ?, ?)`);
-    this.upsertPending = db.prepare(
-      `INSERT INTO pending_feedback (flow_uuid, method, context, state, created_at) VALUES (?, ?, ?, ?, ?) ON CONFLICT (flow_uuid) DO UPDATE SET method = excluded.method, context = excluded.context, state = excluded.state, created_at = excluded.created_at`,
-    );
-    this.deletePending = db.prepare(`DELETE FROM pending_feedback WHERE flow_uuid = ?`);
+    this.insertRun = db.prepare(SQLITE.runs.sql);
+    this.insertEvent = db.prepare(SQLITE.events.sql);
+    this.insertCall = db.prepare(SQLITE.calls.sql);
+    this.addTokens = db.prepare(SQLITE.tokens.sql);
+    this.insertFlowState = db.prepare(SQLITE.flowStates.sql);
+    this.upsertPending = db.prepare(SQLITE.upsertPending.sql);
+    this.deletePending = db.prepare(SQLITE.deletePending);
     this.fenceSteps = db.prepare(`UPDATE runs SET last_seq = ? WHERE id = ? AND lease = ? AND last_seq = ?`);
     this.fenceLease = db.prepare(`UPDATE runs SET lease = lease WHERE id = ? AND lease = ?`);
     this.leaseOf = db.prepare(`SELECT lease, last_seq FROM runs WHERE id = ?`);
@@ -321,48 +301,33 @@ export class SqliteWriter extends GroupCommitWriter {
 
   private run(op: WriteOp): void {
     switch (op.kind) {
-      case "run": {
-        const r = op.row;
-        this.insertRun.run(
-          r.id,
-          r.flowId,
-          r.versionId,
-          r.status,
-          r.origin,
-          r.stateId,
-          r.inputs,
-          r.output,
-          r.error,
-          r.definitionPath,
-          sqliteTime(r.startedAt),
-          r.parentRunId,
-          r.parentSeq,
-          r.forkPatch,
-          r.replayOfId,
-        );
+      case "run":
+        SQLITE.runs.run(this.insertRun, op.row);
         return;
-      }
       case "rows":
         for (const e of op.rows.events) this.event(e);
         for (const c of op.rows.calls) this.call(c);
         return;
       case "tokens":
-        this.addTokens.run(op.delta.prompt, op.delta.completion, op.delta.total, op.delta.calls, op.runId);
+        SQLITE.tokens.run(this.addTokens, op.runId, op.delta);
         return;
       case "update": {
-        const keys = (Object.keys(op.fields) as (keyof RunUpdate)[]).filter((k) => op.fields[k] !== undefined).sort();
+        const keys = updateFields(op.fields);
         if (keys.length === 0) return;
         const id = keys.join(",");
-        let statement = this.updates.get(id);
-        if (!statement) this.updates.set(id, (statement = this.db.prepare(`UPDATE runs SET ${keys.map((k) => `${UPDATE_COLUMNS[k]} = ?`).join(", ")} WHERE id = ?`)));
-        statement.run(...keys.map((k) => (k === "endedAt" && op.fields.endedAt ? sqliteTime(op.fields.endedAt) : op.fields[k])), op.runId);
+        let update = this.updates.get(id);
+        if (!update) {
+          const { sql, values } = runUpdate(keys, "sqlite");
+          this.updates.set(id, (update = { statement: this.db.prepare(sql), values }));
+        }
+        update.statement.run(update.values(op.runId, op.fields));
         return;
       }
       case "flowState":
-        this.insertFlowState.run(op.flowUuid, op.method, op.state, sqliteTime(op.at));
+        SQLITE.flowStates.run(this.insertFlowState, op);
         return;
       case "pending":
-        this.upsertPending.run(op.flowUuid, op.method, op.context, op.state, sqliteTime(op.at));
+        SQLITE.upsertPending.run(this.upsertPending, op);
         return;
       case "unpending":
         this.deletePending.run(op.flowUuid);
@@ -376,53 +341,34 @@ export class SqliteWriter extends GroupCommitWriter {
   }
 
   private event(e: EventRow): void {
-    this.insertEvent.run(e.runId, e.seq, e.type, e.method, e.execution, sqliteTime(e.at), e.payload, e.status, e.startSeq, e.output, e.label, e.error, e.durationMs, e.stateId, e.state);
+    SQLITE.events.run(this.insertEvent, e);
   }
 
   private call(c: CallRow): void {
-    this.insertCall.run(
-      c.runId,
-      c.seq,
-      c.method,
-      c.execution,
-      c.kind,
-      c.hash,
-      c.model,
-      c.request,
-      c.response,
-      c.promptTokens,
-      c.completionTokens,
-      c.totalTokens,
-      c.latencyMs,
-      c.call,
-      sqliteTime(c.at),
-    );
+    SQLITE.calls.run(this.insertCall, c);
   }
 }
 
 // PostgreSQL: one statement per table per transaction, whatever the number of rows, through unnest() of
 // array parameters. Unnamed statements: an embedded PGlite serves every connection from one session,
 // where a named statement prepared by one client collides with the next client's.
+const PG_ROWS = {
+  runs: pgInsertMany<RunRow>(RUNS),
+  events: pgInsertMany<EventRow>(RUN_EVENTS),
+  calls: pgInsertMany<CallRow>(LLM_CALLS),
+  flowStates: pgInsertMany<FlowStateRow>(FLOW_STATES),
+  tokens: pgAddTokens(),
+  upsertPending: pgInsert<PendingRow>(PENDING_FEEDBACK, { upsert: true }),
+};
+
 const PG = {
-  runs: `INSERT INTO runs (id, flow_id, version_id, status, origin, state_id, inputs, output, error, definition_path, started_at, parent_run_id, parent_seq, fork_patch, replay_of_id)
-    SELECT a, b, c, d, o, e, f::jsonb, g::jsonb, h::jsonb, i, j::timestamp(3), k, l, m::jsonb, n
-    FROM unnest($1::text[], $2::text[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[], $8::text[], $9::text[], $10::text[], $11::text[], $12::int[], $13::text[], $14::text[], $15::text[])
-      AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o)`,
-  events: `INSERT INTO run_events (run_id, seq, type, method, execution, at, payload, status, start_seq, output, label, error, duration_ms, state_id, state)
-    SELECT a, b, c, d, e, f::timestamp(3), g::jsonb, h, i, j::jsonb, k, l::jsonb, m, n, o::jsonb
-    FROM unnest($1::text[], $2::int[], $3::text[], $4::text[], $5::int[], $6::text[], $7::text[], $8::text[], $9::int[], $10::text[], $11::text[], $12::text[], $13::float8[], $14::text[], $15::text[])
-      AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o)`,
-  calls: `INSERT INTO llm_calls (run_id, seq, method, execution, kind, hash, model, request, response, prompt_tokens, completion_tokens, total_tokens, latency_ms, call, at)
-    SELECT a, b, c, d, o, e, f, g::jsonb, h::jsonb, i, j, k, l, m::jsonb, n::timestamp(3)
-    FROM unnest($1::text[], $2::int[], $3::text[], $4::int[], $5::text[], $6::text[], $7::text[], $8::text[], $9::int[], $10::int[], $11::int[], $12::float8[], $13::text[], $14::text[], $15::text[])
-      AS t(a, b, c, d, e, f, g, h, i, j, k, l, m, n, o)`,
-  tokens: `UPDATE runs SET prompt_tokens = runs.prompt_tokens + t.p, completion_tokens = runs.completion_tokens + t.c, total_tokens = runs.total_tokens + t.t, llm_calls = runs.llm_calls + t.n
-    FROM unnest($1::text[], $2::int[], $3::int[], $4::int[], $5::int[]) AS t(id, p, c, t, n) WHERE runs.id = t.id`,
-  flowStates: `INSERT INTO flow_states (flow_uuid, method, state, at)
-    SELECT a, b, c::jsonb, d::timestamp(3) FROM unnest($1::text[], $2::text[], $3::text[], $4::text[]) WITH ORDINALITY AS t(a, b, c, d, o) ORDER BY o`,
-  upsertPending: `INSERT INTO pending_feedback (flow_uuid, method, context, state, created_at) VALUES ($1, $2, $3::jsonb, $4::jsonb, $5::timestamp(3))
-    ON CONFLICT (flow_uuid) DO UPDATE SET method = excluded.method, context = excluded.context, state = excluded.state, created_at = excluded.created_at`,
-  deletePending: `DELETE FROM pending_feedback WHERE flow_uuid = $1`,
+  runs: PG_ROWS.runs.sql,
+  events: PG_ROWS.events.sql,
+  calls: PG_ROWS.calls.sql,
+  tokens: PG_ROWS.tokens.sql,
+  flowStates: PG_ROWS.flowStates.sql,
+  upsertPending: PG_ROWS.upsertPending.sql,
+  deletePending: deleteByKey(PENDING_FEEDBACK, "postgres"),
   fenceSteps: `UPDATE runs SET last_seq = $1 WHERE id = $2 AND lease = $3 AND last_seq = $4`,
   fenceLease: `UPDATE runs SET lease = lease WHERE id = $1 AND lease = $2`,
   leaseOf: `SELECT lease, last_seq FROM runs WHERE id = $1`,
@@ -437,13 +383,11 @@ const PG = {
   releaseLease: `UPDATE runs SET lease_holder = NULL, lease_until = NULL WHERE id = $1 AND lease = $2`,
 } as const;
 
-/** Column arrays for an unnest() insert. */
-function columns<T>(rows: readonly T[], pick: ((row: T) => unknown)[]): unknown[][] {
-  return pick.map((get) => rows.map(get));
-}
-
 export class PgWriter extends GroupCommitWriter {
   readonly provider = "postgres";
+
+  /** The status-update statements by the fields they set. */
+  private readonly updates = new Map<string, ReturnType<typeof runUpdate>>();
 
   constructor(private readonly pool: pg.Pool) {
     super();
@@ -502,89 +446,25 @@ export class PgWriter extends GroupCommitWriter {
     try {
       await client.query("BEGIN");
       const q = (name: keyof typeof PG, values: unknown[]) => client.query(PG[name], values);
-      if (runs.length)
-        await q(
-          "runs",
-          columns(runs, [
-            (r) => r.id,
-            (r) => r.flowId,
-            (r) => r.versionId,
-            (r) => r.status,
-            (r) => r.stateId,
-            (r) => r.inputs,
-            (r) => r.output,
-            (r) => r.error,
-            (r) => r.definitionPath,
-            (r) => r.startedAt,
-            (r) => r.parentRunId,
-            (r) => r.parentSeq,
-            (r) => r.forkPatch,
-            (r) => r.replayOfId,
-            (r) => r.origin,
-          ]),
-        );
+      if (runs.length) await q("runs", PG_ROWS.runs.values(runs));
       // Fences first: they lock the fenced runs' rows, so a takeover waits for this transaction or wins before it.
       for (const op of fences) {
         const { rowCount } = op.from !== undefined ? await q("fenceSteps", [op.to ?? op.from, op.runId, op.lease, op.from - 1]) : await q("fenceLease", [op.runId, op.lease]);
         if (rowCount !== 1) throw fenceFailure(op, (await q("leaseOf", [op.runId])).rows[0] as { lease: number; last_seq: number } | undefined);
       }
-      if (events.length)
-        await q(
-          "events",
-          columns(events, [
-            (e) => e.runId,
-            (e) => e.seq,
-            (e) => e.type,
-            (e) => e.method,
-            (e) => e.execution,
-            (e) => e.at,
-            (e) => e.payload,
-            (e) => e.status,
-            (e) => e.startSeq,
-            (e) => e.output,
-            (e) => e.label,
-            (e) => e.error,
-            (e) => e.durationMs,
-            (e) => e.stateId,
-            (e) => e.state,
-          ]),
-        );
-      if (calls.length)
-        await q(
-          "calls",
-          columns(calls, [
-            (c) => c.runId,
-            (c) => c.seq,
-            (c) => c.method,
-            (c) => c.execution,
-            (c) => c.hash,
-            (c) => c.model,
-            (c) => c.request,
-            (c) => c.response,
-            (c) => c.promptTokens,
-            (c) => c.completionTokens,
-            (c) => c.totalTokens,
-            (c) => c.latencyMs,
-            (c) => c.call,
-            (c) => c.at,
-            (c) => c.kind,
-          ]),
-        );
-      if (tokens.size) {
-        const list = [...tokens];
-        await q("tokens", [list.map(([id]) => id), list.map(([, t]) => t.prompt), list.map(([, t]) => t.completion), list.map(([, t]) => t.total), list.map(([, t]) => t.calls)]);
-      }
-      if (flowStates.length) await q("flowStates", columns(flowStates, [(s) => s.flowUuid, (s) => s.method, (s) => s.state, (s) => s.at]));
+      if (events.length) await q("events", PG_ROWS.events.values(events));
+      if (calls.length) await q("calls", PG_ROWS.calls.values(calls));
+      if (tokens.size) await q("tokens", PG_ROWS.tokens.values([...tokens]));
+      if (flowStates.length) await q("flowStates", PG_ROWS.flowStates.values(flowStates));
       for (const op of later) {
         if (op.kind === "update") {
-          const keys = (Object.keys(op.fields) as (keyof RunUpdate)[]).filter((k) => op.fields[k] !== undefined).sort();
+          const keys = updateFields(op.fields);
           if (keys.length === 0) continue;
-          const cast = (k: keyof RunUpdate) => (k === "output" || k === "error" ? "::jsonb" : k === "endedAt" ? "::timestamp(3)" : "");
-          await client.query(
-            `UPDATE runs SET ${keys.map((k, i) => `${UPDATE_COLUMNS[k]} = $${i + 1}${cast(k)}`).join(", ")} WHERE id = $${keys.length + 1}`,
-            [...keys.map((k) => op.fields[k]), op.runId],
-          );
-        } else if (op.kind === "pending") await q("upsertPending", [op.flowUuid, op.method, op.context, op.state, op.at]);
+          const id = keys.join(",");
+          let update = this.updates.get(id);
+          if (!update) this.updates.set(id, (update = runUpdate(keys, "postgres")));
+          await client.query(update.sql, update.values(op.runId, op.fields));
+        } else if (op.kind === "pending") await q("upsertPending", PG_ROWS.upsertPending.values(op));
         else if (op.kind === "unpending") await q("deletePending", [op.flowUuid]);
       }
       await client.query("COMMIT");
