@@ -1,29 +1,39 @@
 // Runs over the API. This is a thin host: it checks the request (the version, the inputs against the
 // state schema, the ref policy), hands the run to the executor and answers at once; the run itself is
-// store-prisma's `runFlow`/`replayRun` on a run thread (threads/pool.ts), never on the API's event
+// @crewflow/host's `runFlow`/`replayRun` on a run thread (threads/pool.ts), never on the API's event
 // loop, with crews from @crewflow/crews (the simulated model unless OPENAI_* is set). Reads (steps,
 // states, diffs, lineage) are the store's.
 import { randomUUID } from "node:crypto";
 import type { FlowDefinition } from "@crewflow/definition";
-import { type ErrorInfo, type FlowEvent, type FlowOptions, type JsonValue, type RunRecord, type RunStatus, Flow, errorInfo, type RunStore } from "@crewflow/runtime";
 import {
-  type PatchOperation,
-  type RunRequest,
-  type StepView,
+  type ErrorInfo,
+  type FlowEvent,
+  type FlowOptions,
+  type JsonValue,
   type LineageRow,
+  type PatchOperation,
+  type RunRecord,
+  type RunStatus,
+  type StepView,
   DEFAULT_LEASE_TTL_MS,
-  assignmentsToPatch,
+  Flow,
   describeHolder,
+  errorInfo,
   leaseHolder,
-  newRunId,
   sha256,
+  type RunStore,
+} from "@crewflow/runtime";
+import {
+  type RunRequest,
+  assignmentsToPatch,
+  newRunId,
   diffRuns,
   diffSteps,
   forkCheckpoint,
   DiffError,
   PatchError,
   ReplayUnavailable,
-} from "@crewflow/store-prisma";
+} from "@crewflow/host";
 import type { BullmqExecutor } from "@crewflow/executor-bullmq";
 import { TRPCError } from "@trpc/server";
 import { AsyncQueue, type BusMessage, type LiveEvent, type RunEventBus } from "./bus";
