@@ -65,9 +65,9 @@ export interface HostOptions {
    */
   lease?: number;
   /**
-   * Who executes the run, as its lease holder (the runtime's `leaseHolder`; default `process@host#pid`). Without `lease`,
-   * the host takes the run's lease for it, renews it while running and releases it at the end; a run
-   * another live process holds is refused.
+   * Who executes the run, as its lease holder (the runtime's `leaseHolder`; default `process@host#pid`).
+   * Without `lease`, the host takes the run's lease for it, renews it while running and releases it at
+   * the end; a run another live process holds is refused with RunHeldError.
    */
   holder?: string;
   leaseTtlMs?: number;
