@@ -82,19 +82,29 @@ export const LAYERS = [
     why: "the in-memory run store implements the runtime's RunStore port in process memory: no database, transport, UI or model libraries",
   },
   {
+    name: "host",
+    dir: "packages/host",
+    package: "@crewflow/host",
+    // store-memory only for its tests (the host spec runs on it); never store-prisma.
+    workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews", "@crewflow/store-memory"],
+    forbidden: [...UI_LIBRARIES, ...SERVER_LIBRARIES, ...DB_LIBRARIES],
+    nodeBuiltins: true,
+    why: "the run host drives runs over the runtime's RunStore port only; the database (store-prisma, Prisma and its drivers), transport and UI belong to the apps",
+  },
+  {
     name: "executor-bullmq",
     dir: "packages/executor-bullmq",
     package: "@crewflow/executor-bullmq",
-    workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews", "@crewflow/store-prisma"],
+    workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews", "@crewflow/host"],
     forbidden: [...UI_LIBRARIES, ...SERVER_LIBRARIES, "@prisma/*", "prisma", "better-sqlite3", "@electric-sql/*"],
     nodeBuiltins: true,
-    why: "the scale-out executor drives runs through BullMQ and the run store; it reads and writes runs only through store-prisma, and transport and UI live in the apps",
+    why: "the scale-out executor drives runs through BullMQ and the run host; it reads and writes runs only through the RunStore port it is given, and transport and UI live in the apps",
   },
   {
     name: "cli",
     dir: "packages/cli",
     package: "@crewflow/cli",
-    workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews", "@crewflow/store-prisma", "@crewflow/executor-bullmq"],
+    workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews", "@crewflow/host", "@crewflow/store-prisma", "@crewflow/executor-bullmq"],
     forbidden: [...UI_LIBRARIES, "@prisma/*", "prisma"],
     nodeBuiltins: true,
     why: "the CLI sits on top of definition and runtime and never imports the apps",
@@ -103,7 +113,7 @@ export const LAYERS = [
     name: "server",
     dir: "apps/server",
     package: "@crewflow/server",
-    workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews", "@crewflow/store-prisma", "@crewflow/executor-bullmq"],
+    workspace: ["@crewflow/definition", "@crewflow/runtime", "@crewflow/crews", "@crewflow/host", "@crewflow/store-prisma", "@crewflow/executor-bullmq"],
     forbidden: [...UI_LIBRARIES, "@prisma/*", "prisma"],
     nodeBuiltins: true,
     why: "the server hosts the runtime, crews and persistence; it serves the built web app as files, never imports it",
@@ -121,7 +131,7 @@ export const LAYERS = [
 ];
 
 /**
- * The storage port (docs/architecture.md): hosts reach the database only through the runtime's
+ * The storage port (docs/architecture.md): the run host and its users reach the database only through the runtime's
  * `RunStore`. No Prisma client outside the store package, and hosts name the concrete store only to
  * construct one (`PrismaRunStore.open`), except in the composition roots listed here.
  */
@@ -131,7 +141,7 @@ export const STORE_PORT = {
   /** The concrete store class. */
   concreteStore: "PrismaRunStore",
   /** Host sources that must type their store as the port. */
-  hosts: ["apps/server/src", "packages/cli/src", "packages/executor-bullmq/src"],
+  hosts: ["packages/host/src", "apps/server/src", "packages/cli/src", "packages/executor-bullmq/src"],
   /** Files that may keep the concrete type: the server's run threads reopen the database from its options. */
   concreteAllowed: ["apps/server/src/app.ts", "apps/server/src/core/services.ts"],
 };

@@ -4,7 +4,8 @@
 import { isIP } from "node:net";
 import { availableParallelism } from "node:os";
 import { resolve } from "node:path";
-import { DEFAULT_LEASE_TTL_MS, defaultDataDir } from "@crewflow/store-prisma";
+import { DEFAULT_LEASE_TTL_MS } from "@crewflow/runtime";
+import { defaultDataDir } from "@crewflow/store-prisma";
 
 export interface ServerConfig {
   /** Address to bind (default 127.0.0.1). Any non-loopback address requires `token`. */

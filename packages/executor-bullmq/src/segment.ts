@@ -1,13 +1,13 @@
 // One segment of a run on a worker: take the run's lease (fencing out whoever held it), continue it
-// from its last committed step with store-prisma's host (a new run recorded by an API server starts
+// from its last committed step with the run host (@crewflow/host) (a new run recorded by an API server starts
 // from its inputs, a paused one resumes with its feedback), and let it run until it completes, pauses,
 // fails or is cancelled. Every commit is fenced by the lease: a worker that lost the run (it was
 // stopped or cut off and another worker took over, or the run was cancelled) can write nothing more.
 import { dirname, join } from "node:path";
 import { createCrewRunner } from "@crewflow/crews";
 import { type FlowDefinition, loadDefinitionText } from "@crewflow/definition";
-import { type FlowEvent, Cancelled, cancellableCrewRunner, errorInfo, type RunStore } from "@crewflow/runtime";
-import { FencedError, type FlowVersionRecord, runFlow } from "@crewflow/store-prisma";
+import { runFlow } from "@crewflow/host";
+import { type FlowEvent, type FlowVersionRecord, FencedError, cancellableCrewRunner, errorInfo, type RunStore } from "@crewflow/runtime";
 import type { SegmentData } from "./queue";
 import type { RunSignal } from "./signals";
 
@@ -89,11 +89,9 @@ export class SegmentRunner {
           sourcePath: this.sourcePath,
           lease,
           flowOptions: { sourcePath: this.sourcePath, modulePaths: [this.policy.workspace], allowScripts: this.policy.allowScripts, crews: cancellableCrewRunner(crews, signal) },
-          onCommitted: (events) => {
-            this.notify({ runId, seq: events.at(-1)!.seq, ended: events.some((e) => TERMINAL_EVENTS.has(e.type)) });
-            // Stop between steps once cancelled (the canceller already fenced this lease out).
-            if (signal.aborted && !events.some((e) => TERMINAL_EVENTS.has(e.type))) throw new Cancelled();
-          },
+          onCommitted: (events) => this.notify({ runId, seq: events.at(-1)!.seq, ended: events.some((e) => TERMINAL_EVENTS.has(e.type)) }),
+          // Once cancelled the host stops the run (the canceller already fenced this lease out and marked it cancelled).
+          signal,
         },
         { kind: "resume", runId, ...(feedback !== undefined ? { feedback } : {}) },
       );
@@ -104,7 +102,8 @@ export class SegmentRunner {
         await this.store.updateRun(runId, { status: "failed", error: errorInfo(result.error), endedAt: new Date().toISOString() }, lease);
         this.notify({ runId, seq: taken.lastSeq, ended: true });
       }
-      return result.status;
+      // Only an aborted signal ends a run cancelled or interrupted, and that returned above.
+      return result.status === "interrupted" ? "cancelled" : result.status;
     } catch (err) {
       if (lostLease(err)) return "lost-lease";
       throw err;

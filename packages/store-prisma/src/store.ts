@@ -30,15 +30,16 @@ import {
   type State,
   type StepView,
   type StoredRun,
+  DEFAULT_LEASE_TTL_MS,
   checkpointFromEvents,
   decodeCursor,
   encodeCursor,
   pageOf,
+  holderIsDead,
   sha256,
 } from "@crewflow/runtime";
 import { type Connection, type OpenOptions, type Provider, connect } from "./connect";
 import { type StoredCall, fromRows, recordedCall, toRows } from "./rows";
-import { DEFAULT_LEASE_TTL_MS, holderIsDead } from "./lease";
 import { FencedError, type RunRow, type RunUpdate, type TokenDelta, type WriteOp } from "./writer";
 
 // The port's types, under the names hosts import from this package.

@@ -1,11 +1,11 @@
-// The Prisma store on both databases, beyond the port's spec (spec.test.ts): runs hosted end to end,
+// The Prisma store on both databases, beyond the port's spec (spec.test.ts): runs driven end to end,
 // one transaction per step, group commit, synchronous SQLite commits, persistence across store instances.
 import { defineFlow, type FlowEvent } from "@crewflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { PrismaRunStore, runFlow, sha256 } from "../src";
+import { PrismaRunStore, sha256 } from "../src";
 import { prismaOf } from "../src/store";
 import { DATABASES, SQLITE, tempDir, unique } from "./support/databases";
-import { chain, hosted } from "./support/flows";
+import { chain, drive } from "./support/flows";
 
 describe.each(DATABASES)("store on $name", (db) => {
   let store: PrismaRunStore;
@@ -19,9 +19,9 @@ describe.each(DATABASES)("store on $name", (db) => {
 
   it("records a run: the event log reads back exactly, one step row per method with the state after it", async () => {
     const name = unique("Chain");
-    const result = await runFlow(store, hosted(chain(name, 4)), { kind: "new", inputs: { topic: "x" } });
+    const result = await drive(store, chain(name, 4), { inputs: { topic: "x" } });
     expect(result.status).toBe("completed");
-    const flow = result.flow!;
+    const flow = result.flow;
     const loaded = (await store.loadRun(result.runId))!;
     expect(loaded.events).toEqual(flow.events);
     expect(loaded.events.map((e) => e.seq)).toEqual(flow.events.map((_, i) => i + 1));
@@ -51,9 +51,9 @@ describe.each(DATABASES)("store on $name", (db) => {
 
   it("keeps immutable versions: same text → same version, changed text → the next one", async () => {
     const name = unique("Versions");
-    const a = await runFlow(store, hosted(chain(name, 1)), { kind: "new" });
-    const b = await runFlow(store, hosted(chain(name, 1)), { kind: "new" });
-    const c = await runFlow(store, hosted(chain(name, 2)), { kind: "new" });
+    const a = await drive(store, chain(name, 1));
+    const b = await drive(store, chain(name, 1));
+    const c = await drive(store, chain(name, 2));
     const [ra, rb, rc] = await Promise.all([a, b, c].map((r) => store.getRun(r.runId)));
     expect(ra!.versionId).toBe(rb!.versionId);
     expect(rc!.version).toBe(2);
@@ -67,20 +67,17 @@ describe.each(DATABASES)("store on $name", (db) => {
     const seen: Record<string, string[]> = {};
     let runId = "";
     // Each method looks at the database first: every earlier step must already be there.
-    const result = await runFlow(
+    const result = await drive(
       store,
-      hosted(
-        chain(name, 4, [], async (method) => {
-          seen[method] = (await store.steps(runId)).map((s) => s.method);
-        }),
-        { onRunCreated: (id) => (runId = id) },
-      ),
-      { kind: "new" },
+      chain(name, 4, [], async (method) => {
+        seen[method] = (await store.steps(runId)).map((s) => s.method);
+      }),
+      { onRunCreated: (id) => (runId = id) },
     );
     expect(result.status).toBe("completed");
     expect(seen).toEqual({ m1: [], m2: ["m1"], m3: ["m1", "m2"], m4: ["m1", "m2", "m3"] });
     // The same through `commit` called directly:
-    const events = result.flow!.events;
+    const events = result.flow.events;
     const other = unique("Commit");
     const copyId = crypto.randomUUID();
     await store.createRun({ ...(await store.getRun(runId))!, runId: copyId, flowName: other, status: "running" });
@@ -148,8 +145,8 @@ describe.each(DATABASES)("store on $name", (db) => {
   });
 
   it("falls back to a run's latest step for a state id that was never @persist-ed", async () => {
-    const result = await runFlow(store, hosted(chain(unique("Fallback"), 3)), { kind: "new" });
-    const stateId = String(result.flow!.state.id);
+    const result = await drive(store, chain(unique("Fallback"), 3));
+    const stateId = String(result.flow.state.id);
     expect(await store.loadState(stateId)).toMatchObject({ id: stateId, count: 3 });
     const steps = await store.steps(result.runId);
     expect(await store.stateOrigin(stateId)).toEqual({ runId: result.runId, seq: steps.at(-1)!.seq });
@@ -161,7 +158,7 @@ describe.each(DATABASES)("store on $name", (db) => {
       .listen("b", "a", () => {
         throw new TypeError("bad row 2");
       });
-    const result = await runFlow(store, hosted(builder), { kind: "new" });
+    const result = await drive(store, builder);
     expect(result.status).toBe("failed");
     const run = (await store.getRun(result.runId))!;
     expect(run).toMatchObject({ status: "failed", error: { type: "TypeError", message: "bad row 2" } });

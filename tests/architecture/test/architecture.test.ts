@@ -172,6 +172,46 @@ describe("the checker catches violations", () => {
     ]);
   });
 
+  it("keeps the run host on the storage port: runtime, definition and crews, but no Prisma, store-prisma, React or tRPC", () => {
+    const source = [
+      'import { type RunStore, Flow } from "@crewflow/runtime";', // 1: fine
+      'import type { FlowDefinition } from "@crewflow/definition";', // 2: fine
+      'import type { CrewRunner } from "@crewflow/crews";', // 3: fine
+      'import { randomUUID } from "node:crypto";', // 4: fine
+      'import { PrismaRunStore } from "@crewflow/store-prisma";', // 5
+      'import type { PrismaClient } from "@prisma/client";', // 6
+      'import { useState } from "react";', // 7
+      'import { initTRPC } from "@trpc/server";', // 8
+      'import Database from "better-sqlite3";', // 9
+      'import { createServer } from "@crewflow/server";', // 10
+    ].join("\n");
+    const found = checkSource(layer("host"), "packages/host/src/x.ts", source);
+    expect(found.map((v) => [v.line, v.specifier])).toEqual([
+      [5, "@crewflow/store-prisma"],
+      [6, "@prisma/client"],
+      [7, "react"],
+      [8, "@trpc/server"],
+      [9, "better-sqlite3"],
+      [10, "@crewflow/server"],
+    ]);
+    const text = JSON.stringify({ name: "@crewflow/host", dependencies: { "@crewflow/runtime": "workspace:*", "@crewflow/store-prisma": "workspace:*" } }, null, 2);
+    expect(checkPackageJson(layer("host"), "packages/host/package.json", text).map((v) => v.specifier)).toEqual(["@crewflow/store-prisma"]);
+  });
+
+  it("has the server, the CLI and the worker take the host (and keeps the worker off store-prisma)", () => {
+    for (const name of ["server", "cli", "executor-bullmq"]) {
+      const l = layer(name);
+      expect(l.workspace, name).toContain("@crewflow/host");
+      const pkg = JSON.parse(readFileSync(join(root, l.dir, "package.json"), "utf8")) as { dependencies?: Record<string, string> };
+      expect(pkg.dependencies?.["@crewflow/host"], `${l.dir}/package.json`).toBe("workspace:*");
+      expect(checkSource(l, `${l.dir}/src/x.ts`, 'import { runFlow } from "@crewflow/host";')).toEqual([]);
+    }
+    expect(checkSource(layer("executor-bullmq"), "packages/executor-bullmq/src/x.ts", 'import { PrismaRunStore } from "@crewflow/store-prisma";').map((v) => v.line)).toEqual([1]);
+    // Nothing below the host may import it.
+    for (const name of ["definition", "runtime", "crews", "store-prisma", "store-memory"])
+      expect(checkSource(layer(name), `${layer(name).dir}/src/x.ts`, 'import { runFlow } from "@crewflow/host";').map((v) => v.line), name).toEqual([1]);
+  });
+
   it("keeps the web app on tRPC: no runtime, Fastify, Prisma or Node; the server only as types", () => {
     const source = [
       'import { parseFlow } from "@crewflow/definition";', // 1: fine
@@ -222,6 +262,10 @@ describe("the ESLint config enforces the same rules", () => {
       {
         file: "packages/runtime/src/lint-probe.ts",
         code: 'import { loadDefinitionText } from "@crewflow/definition";\nimport { readFile } from "node:fs/promises";\nimport Fastify from "fastify";\nexport const a = [loadDefinitionText, readFile, Fastify];\n',
+      },
+      {
+        file: "packages/host/src/lint-probe.ts",
+        code: 'import { Flow } from "@crewflow/runtime";\nimport { PrismaRunStore } from "@crewflow/store-prisma";\nimport pg from "pg";\nexport const a = [Flow, PrismaRunStore, pg];\n',
       },
       {
         file: "apps/web/src/lint-probe.tsx",

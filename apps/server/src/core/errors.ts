@@ -1,7 +1,7 @@
 // The API's failures. Services throw TRPCError with one of these causes; the tRPC error formatter and
 // the HTTP kickoff routes turn them into responses that carry paths and messages, never stacks.
 import { InvalidCursorError } from "@crewflow/runtime";
-import { DiffError, PatchError, ReplayUnavailable } from "@crewflow/store-prisma";
+import { DiffError, PatchError, ReplayUnavailable } from "@crewflow/host";
 import { TRPCError } from "@trpc/server";
 
 /** A problem located in the submitted data (a flow text, a state patch, inputs). */

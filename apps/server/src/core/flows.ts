@@ -3,7 +3,7 @@
 // version it was based on; a save based on anything but the head is a conflict, never an overwrite.
 import type { Page, PageRequest, RunStore } from "@crewflow/runtime";
 import { type Diagnostic, type FlowDefinition, exportForCrewAI, openDocument } from "@crewflow/definition";
-import { diffStates } from "@crewflow/store-prisma";
+import { diffStates } from "@crewflow/host";
 import { type FlowCatalog, type FlowInfo, type VersionInfo } from "./catalog";
 import { type Problem, badRequest, conflict, notFound, summarize } from "./errors";
 import { type RefPolicy, checkDefinition } from "./policy";

@@ -4,19 +4,22 @@
 // Reads (steps, states, diffs, lineage, events) are the store's, with the live status of a job here.
 import { randomUUID } from "node:crypto";
 import type { FlowDefinition } from "@crewflow/definition";
-import { type FlowEvent, type FlowOptions, type JsonValue, type RunRecord, type RunStatus, Flow, errorInfo, type RunStore } from "@crewflow/runtime";
 import {
-  type PatchOperation,
-  type StepView,
+  type FlowEvent,
+  type FlowOptions,
+  type JsonValue,
   type LineageRow,
-  assignmentsToPatch,
+  type PatchOperation,
+  type RunRecord,
+  type RunStatus,
+  type RunStore,
+  type StepView,
+  Flow,
   describeHolder,
-  newRunId,
+  errorInfo,
   sha256,
-  diffRuns,
-  diffSteps,
-  forkCheckpoint,
-} from "@crewflow/store-prisma";
+} from "@crewflow/runtime";
+import { assignmentsToPatch, diffRuns, diffSteps, forkCheckpoint, newRunId } from "@crewflow/host";
 import { AsyncQueue, type BusMessage, type LiveEvent, type RunEventBus } from "./bus";
 import { type Problem, badRequest, conflict, fromLibraryError, notFound, summarize } from "./errors";
 import type { RunExecution } from "./execution/port";

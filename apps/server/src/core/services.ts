@@ -1,8 +1,8 @@
 // Everything the API calls, wired once per server: the store, flows, runs, the executor and the bus.
 import { mkdirSync } from "node:fs";
-import type { RunStore } from "@crewflow/runtime";
+import { type RunStore, leaseHolder } from "@crewflow/runtime";
 import { BullmqExecutor, queueSettingsFromEnv } from "@crewflow/executor-bullmq";
-import { PrismaRunStore, leaseHolder } from "@crewflow/store-prisma";
+import { PrismaRunStore } from "@crewflow/store-prisma";
 import type { ServerConfig } from "../config";
 import { RunEventBus } from "./bus";
 import { FlowCatalog } from "./catalog";

@@ -2,7 +2,7 @@
 // `RUN@SEQ`), or between the aligned steps of two runs (`RUN RUN`). --json gives the data the UI shows
 // (jsondiffpatch deltas and RFC 6902 patches).
 import { parseArgs } from "node:util";
-import { diffRuns, diffSteps } from "@crewflow/store-prisma";
+import { diffRuns, diffSteps } from "@crewflow/host";
 import { DB_OPTIONS, withStore } from "../db";
 import type { CliIo } from "../io";
 

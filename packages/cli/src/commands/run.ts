@@ -6,24 +6,23 @@ import { dirname, resolve } from "node:path";
 import { parseArgs } from "node:util";
 import { type LlmCallRecord, ReplayChatModel, createCrewRunner } from "@crewflow/crews";
 import { type FlowDefinition, loadDefinitionText } from "@crewflow/definition";
-import { type FlowEvent, type FlowOptions, type JsonValue, errorInfo, toJson, traceOf, type RunStore } from "@crewflow/runtime";
 import {
   type HostResult,
-  type PatchOperation,
+  type HostStatus,
   type ReplayReport,
   type RunRequest,
   assignmentsToPatch,
   forkCheckpoint,
-  leaseHolder,
   parseAssignment,
   replayRun,
   runFlow,
-} from "@crewflow/store-prisma";
+} from "@crewflow/host";
+import { type FlowEvent, type FlowOptions, type JsonValue, type PatchOperation, errorInfo, leaseHolder, toJson, traceOf, type RunStore } from "@crewflow/runtime";
 import { DB_OPTIONS, withStore } from "../db";
 import type { CliIo } from "../io";
 
 export interface RunReport {
-  status: "completed" | "failed" | "paused";
+  status: HostStatus;
   runId: string;
   stateId: string | null;
   output: JsonValue;
@@ -172,8 +171,9 @@ export async function runCommand(args: string[], io: CliIo): Promise<number> {
     }
     if (values.json) io.stdout.write(JSON.stringify(report, null, 2) + "\n");
     else printHuman(report, io);
-    if (report.replay) return report.status === "failed" || !report.replay.identical ? 1 : 0;
-    return report.status === "failed" ? 1 : 0;
+    const ended = report.status === "completed" || report.status === "paused";
+    if (report.replay) return !ended || !report.replay.identical ? 1 : 0;
+    return ended ? 0 : 1;
   });
 }
 
@@ -250,7 +250,7 @@ async function stepRef(store: RunStore, ref: string): Promise<{ runId: string; s
 function reportOf(result: HostResult | null): RunReport {
   const flow = result?.flow ?? null;
   const paused = result?.status === "paused";
-  const failed = result === null || result.status === "failed";
+  const failed = result === null || (result.status !== "completed" && result.status !== "paused");
   return {
     status: result?.status ?? "failed",
     runId: result?.runId ?? "",
@@ -273,7 +273,8 @@ function progress(event: FlowEvent, io: CliIo): void {
 }
 
 function printHuman(report: RunReport, io: CliIo): void {
-  if (report.status === "failed") io.stdout.write(`failed: ${report.error!.type}: ${report.error!.message}\n`);
+  if (report.status === "failed" || report.status === "cancelled" || report.status === "interrupted")
+    io.stdout.write(`${report.status}: ${report.error?.type ?? "Cancelled"}: ${report.error?.message ?? ""}\n`);
   else if (report.status === "paused")
     io.stdout.write(`paused: resume with: pnpm -s crewflow run --resume ${report.runId} --feedback "…"\n`);
   else io.stdout.write(`${typeof report.output === "string" ? report.output : JSON.stringify(report.output)}\n`);

@@ -2,7 +2,7 @@
 // how it changed the state (or the whole state after it, with --states). --json gives the run, the steps
 // (with their snapshots) and the full event log.
 import { parseArgs } from "node:util";
-import { diffStates } from "@crewflow/store-prisma";
+import { diffStates } from "@crewflow/host";
 import { DB_OPTIONS, withStore } from "../db";
 import type { CliIo } from "../io";
 import { lineage, table } from "./runs";

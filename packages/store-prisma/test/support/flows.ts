@@ -1,11 +1,60 @@
 // Flows for the persistence tests, written with the runtime's authoring API (code steps are in-memory
-// modules; the version text is the definition as JSON).
-import { type FlowBuilder, type FlowHandle, defineFlow } from "@crewflow/runtime";
-import type { HostOptions } from "../../src";
+// modules; the version text is the definition as JSON), and a bare driver that runs one on a store
+// through the engine's journal hook. The run host (@crewflow/host) is tested on this store in
+// tests/host-stores; these tests need only what the store itself does with a run.
+import { type FlowBuilder, type FlowHandle, Flow, defineFlow, sha256 } from "@crewflow/runtime";
+import type { PrismaRunStore } from "../../src";
 
-export function hosted(builder: FlowBuilder, extra: Partial<HostOptions> = {}): HostOptions {
+export interface Driven {
+  status: "completed" | "failed";
+  runId: string;
+  flow: Flow;
+  error: unknown;
+}
+
+/**
+ * Records a new run of `builder` on `store` and executes it: the engine awaits the store's `commit`
+ * after every step and at the end, and the store sets the run's status from the terminal event.
+ */
+export async function drive(
+  store: PrismaRunStore,
+  builder: FlowBuilder,
+  options: { inputs?: Record<string, unknown>; onRunCreated?: (runId: string) => void } = {},
+): Promise<Driven> {
   const definition = builder.definition();
-  return { definition, text: JSON.stringify(definition), sourcePath: null, flowOptions: { modules: builder.modules() }, ...extra };
+  const text = JSON.stringify(definition);
+  const flow = await Flow.create(definition, {
+    modules: builder.modules(),
+    runId: crypto.randomUUID(),
+    persistence: store,
+    defaultPersistence: store,
+    journal: { commit: (runId, events) => store.commit(runId, events) },
+  });
+  await store.createRun(
+    {
+      runId: flow.runId,
+      flowName: definition.name,
+      definitionPath: null,
+      definitionHash: sha256(text),
+      status: "running",
+      inputs: (options.inputs ?? null) as never,
+      stateId: String(flow.state.id ?? "") || null,
+      startedAt: new Date().toISOString(),
+      endedAt: null,
+      parentRunId: null,
+      parentSeq: null,
+      output: null,
+      error: null,
+    },
+    { definition: text },
+  );
+  options.onRunCreated?.(flow.runId);
+  try {
+    await flow.kickoff({ inputs: options.inputs ?? null });
+    return { status: "completed", runId: flow.runId, flow, error: null };
+  } catch (error) {
+    return { status: "failed", runId: flow.runId, flow, error };
+  }
 }
 
 /** m1 → m2 → … → mN; each adds its number to `state.log` and bumps `state.count`. `calls` counts executions. */

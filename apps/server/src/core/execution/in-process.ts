@@ -3,8 +3,8 @@
 // (live ones before their commit). It owns what the store records when a job ends here without the
 // host recording it (a build failure, a thread a limit ended, a cancel), and it recovers runs whose
 // process died once their lease has lapsed.
-import { type ErrorInfo, type JsonValue, type RunStore, errorInfo } from "@crewflow/runtime";
-import { type RunRequest, DEFAULT_LEASE_TTL_MS, DiffError, PatchError, ReplayUnavailable, leaseHolder } from "@crewflow/store-prisma";
+import { type RunRequest, DiffError, PatchError, ReplayUnavailable } from "@crewflow/host";
+import { type ErrorInfo, type JsonValue, type RunStore, DEFAULT_LEASE_TTL_MS, errorInfo, leaseHolder } from "@crewflow/runtime";
 import { randomUUID } from "node:crypto";
 import { TRPCError } from "@trpc/server";
 import type { RunEventBus } from "../bus";

@@ -2,14 +2,15 @@
 // so it is plain data (structured clone): no functions, no class instances.
 import type { FlowDefinition } from "@crewflow/definition";
 import type { ErrorInfo, FlowEvent } from "@crewflow/runtime";
-import type { OpenOptions, ReplayReport, RunRequest } from "@crewflow/store-prisma";
+import type { HostStatus, ReplayReport, RunRequest } from "@crewflow/host";
+import type { OpenOptions } from "@crewflow/store-prisma";
 import type { RefPolicy } from "../policy";
 
 /** Why a job's run was stopped from outside (the executor's abort reasons). */
 export type StopReason = "cancelled" | "shutdown";
 
 export type ThreadOrder =
-  /** store-prisma's runFlow: a new run, a resume, a fork's first segment. */
+  /** The host's runFlow: a new run, a resume, a fork's first segment. */
   | { kind: "run"; request: RunRequest }
   /** Re-execute run `of` on its version, answering model calls from its recordings. */
   | { kind: "replay"; of: string };
@@ -35,7 +36,8 @@ export interface ReplaySummary {
 }
 
 export interface ThreadResult {
-  status: "completed" | "failed" | "paused";
+  /** How the run ended; a stopped job's run ends cancelled or interrupted (the host wrote it). */
+  status: HostStatus;
   /** The run the job created or continued ("" when it failed before a run existed). */
   runId: string;
   /** Whether the run's end was recorded by the host (false: the caller records a failure itself). */

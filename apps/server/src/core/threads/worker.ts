@@ -1,10 +1,11 @@
 // The body of a run thread: it opens its own connection to the store and executes the jobs the API
-// thread sends (runFlow / replayRun), several at a time, reporting each run's events as they happen.
+// thread sends (@crewflow/host's runFlow / replayRun), several at a time, reporting each run's events as they happen.
 import { getHeapStatistics } from "node:v8";
 import { parentPort, workerData } from "node:worker_threads";
 import { ReplayChatModel, type LlmCallRecord } from "@crewflow/crews";
-import { Cancelled, type FlowEvent, type JsonValue, cancellableCrewRunner, errorInfo } from "@crewflow/runtime";
-import { type HostOptions, PrismaRunStore, replayRun, runFlow } from "@crewflow/store-prisma";
+import { type HostOptions, replayRun, runFlow } from "@crewflow/host";
+import { type JsonValue, cancellableCrewRunner, errorInfo } from "@crewflow/runtime";
+import { PrismaRunStore } from "@crewflow/store-prisma";
 import { serverCrewRunner, serverFlowOptions, workspaceSourcePath } from "../run-options";
 import type { FromThread, ThreadJob, ThreadResult, ThreadSettings, ToThread } from "./protocol";
 
@@ -15,12 +16,12 @@ const opened = PrismaRunStore.open(settings.store);
 opened.catch(() => undefined); // reported to each job
 const stops = new Map<number, AbortController>();
 
-const TERMINAL = new Set<FlowEvent["type"]>(["flow_finished", "flow_failed", "flow_paused"]);
 const isLlmRecord = (call: JsonValue): call is JsonValue & LlmCallRecord =>
   typeof call === "object" && call !== null && !Array.isArray(call) && call.kind === "llm";
 
 port.on("message", (message: ToThread) => {
-  if (message.type === "stop") stops.get(message.id)?.abort(message.reason);
+  // The host ends a run stopped for a shutdown as interrupted (resumed at restart), else as cancelled.
+  if (message.type === "stop") stops.get(message.id)?.abort(message.reason === "shutdown" ? "interrupted" : "cancelled");
   else void execute(message.id, message.job);
 });
 
@@ -38,12 +39,9 @@ function hostOptions(id: number, job: ThreadJob, signal: AbortSignal): HostOptio
       },
     },
     onRunCreated: (runId) => send({ type: "created", id, runId }),
-    // The journal calls this inside the engine's awaited commit after every finished method, so a
-    // stopped job ends between steps by throwing the runtime's Cancelled here.
-    onCommitted: (events) => {
-      send({ type: "committed", id, events });
-      if (signal.aborted && !events.some((e) => TERMINAL.has(e.type))) throw new Cancelled();
-    },
+    onCommitted: (events) => send({ type: "committed", id, events }),
+    // A stopped job: the host stops the run and writes how it ended.
+    signal,
     holder: settings.holder,
     leaseTtlMs: settings.leaseTtlMs,
   };
@@ -67,6 +65,7 @@ async function execute(id: number, job: ThreadJob): Promise<void> {
         replayModel: (calls) => cancellableCrewRunner(serverCrewRunner(settings.policy, job.definition, new ReplayChatModel(calls.filter(isLlmRecord))), signal),
         ...(host.onRunCreated ? { onRunCreated: host.onRunCreated } : {}),
         ...(host.onCommitted ? { onCommitted: host.onCommitted } : {}),
+        signal,
       });
       const ran = report.result;
       result = {

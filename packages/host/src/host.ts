@@ -1,6 +1,9 @@
-// Runs a flow definition against the store: a new run, a resume by id (interrupted or paused), a fork
-// from any step's snapshot (optionally patched), CrewAI's checkpoint restore and restore_from_state_id.
-// The CLI and (later) the server drive runs through this, so both record them the same way.
+// The run host: executes a flow definition against any RunStore (the runtime's storage port) — a new
+// run, a resume by id (interrupted or paused), a fork from any step's snapshot (optionally patched),
+// CrewAI's checkpoint restore and restore_from_state_id. It records the run, commits every step through
+// the store before the next one starts, holds the run's lease while it executes, stops it when the
+// caller's signal aborts, and writes the run's terminal status. The server, the CLI and the scale-out
+// worker all drive runs through this, so every run is recorded the same way.
 import { randomBytes, randomUUID } from "node:crypto";
 import type { FlowDefinition } from "@crewflow/definition";
 import {
@@ -13,19 +16,25 @@ import {
   type RunRecord,
   type RunStore,
   type State,
+  Cancelled,
+  DEFAULT_LEASE_TTL_MS,
   Flow,
   HumanFeedbackPending,
   checkpointFromEvents,
+  describeHolder,
   errorInfo,
+  type PatchOperation,
   type ResumePoint,
+  type RunOrigin,
+  type StoredRun,
+  leaseHolder,
   pendingPause,
   resumePointFromEvents,
+  sha256,
   toJson,
 } from "@crewflow/runtime";
 import { storeJournal } from "./journal";
-import { DEFAULT_LEASE_TTL_MS, describeHolder, leaseHolder } from "./lease";
 import { applyPatch } from "./patch";
-import { type PatchOperation, type RunOrigin, type StoredRun, sha256 } from "./store";
 
 export type RunRequest =
   /** A new run; `restoreFromStateId` is CrewAI's restore_from_state_id (hydrate, fresh id, every method runs). */
@@ -56,16 +65,27 @@ export interface HostOptions {
    */
   lease?: number;
   /**
-   * Who executes the run, as its lease holder (lease.ts; default `process@host#pid`). Without `lease`,
-   * the host takes the run's lease for it, renews it while running and releases it at the end; a run
-   * another live process holds is refused.
+   * Who executes the run, as its lease holder (the runtime's `leaseHolder`; default `process@host#pid`).
+   * Without `lease`, the host takes the run's lease for it, renews it while running and releases it at
+   * the end; a run another live process holds is refused with RunHeldError.
    */
   holder?: string;
   leaseTtlMs?: number;
+  /**
+   * Stops the run from outside. Once it aborts, the running actions see it (their context's signal;
+   * wrap the crew runner in the runtime's `cancellableCrewRunner` to drop a model call in flight), no
+   * further step starts, and the run ends `cancelled` — or `interrupted` when the abort's reason is
+   * "interrupted" (a shutdown: the run is left to be resumed). A run that completes or pauses first
+   * keeps that status.
+   */
+  signal?: AbortSignal;
 }
 
+/** How a hosted run ended (what the host wrote as the run's status). */
+export type HostStatus = "completed" | "failed" | "paused" | "cancelled" | "interrupted";
+
 export interface HostResult {
-  status: "completed" | "failed" | "paused";
+  status: HostStatus;
   runId: string;
   flow: Flow | null;
   /** The kickoff/resume result (the final output, or the HumanFeedbackPending). */
@@ -86,6 +106,8 @@ export function newRunId(): string {
   const hex = bytes.toString("hex");
   return `${hex.slice(0, 8)}-${hex.slice(8, 12)}-${hex.slice(12, 16)}-${hex.slice(16, 20)}-${hex.slice(20)}`;
 }
+
+const TERMINAL_EVENTS: ReadonlySet<FlowEvent["type"]> = new Set(["flow_finished", "flow_failed", "flow_paused"]);
 
 export class HostError extends Error {
   override name = "ValueError";
@@ -145,6 +167,13 @@ export async function runFlow(store: RunStore, host: HostOptions, request: RunRe
   let lease = host.lease;
   let heartbeat: NodeJS.Timeout | undefined;
   const ttl = host.leaseTtlMs ?? DEFAULT_LEASE_TTL_MS;
+  const signal = host.signal;
+  // The journal calls this inside the engine's awaited commit after every step: once aborted, the run
+  // ends there, before the next step starts.
+  const committed = (events: readonly FlowEvent[]): void => {
+    host.onCommitted?.(events);
+    if (signal?.aborted && !events.some((e) => TERMINAL_EVENTS.has(e.type))) throw new Cancelled();
+  };
   const hold = async (id: string): Promise<void> => {
     if (host.lease !== undefined) return;
     const claim = await store.claimRun(id, host.holder ?? leaseHolder("process"), ttl);
@@ -163,10 +192,17 @@ export async function runFlow(store: RunStore, host: HostOptions, request: RunRe
     ...(host.sourcePath ? { sourcePath: host.sourcePath } : {}),
     persistence: store,
     defaultPersistence: store,
-    journal: storeJournal(store, host.onCommitted, () => lease),
+    journal: storeJournal(store, committed, () => lease),
   };
   const hash = sha256(host.text);
   let flow: Flow | null = null;
+  // An abort stops the running actions at once; `started` and `committed` keep anything new from starting.
+  const stop = () => flow?.cancel();
+  signal?.addEventListener("abort", stop);
+  const started = (f: Flow): Flow => {
+    if (signal?.aborted) throw new Cancelled();
+    return f;
+  };
   let outcome: unknown;
   let failure: unknown = null;
   let runId = "";
@@ -207,21 +243,21 @@ export async function runFlow(store: RunStore, host: HostOptions, request: RunRe
         const pause = pendingPause(previous.events);
         if (pause) {
           flow = await Flow.fromPending(pause.flowId, host.definition, continued);
-          outcome = await flow.resume(request.feedback ?? "");
+          outcome = await started(flow).resume(request.feedback ?? "");
         } else if (replayable(previous.record)) {
           // Exact resume: the log's finished executions are answered from the log (runtime's resume.ts).
           const point = await lineagePoint(store, previous.record, previous.events);
           flow = await Flow.create(host.definition, continued);
-          if (point) outcome = await flow.continueFrom(point, { inputs: request.inputs ?? null });
+          if (point) outcome = await started(flow).continueFrom(point, { inputs: request.inputs ?? null });
           // Nothing started yet: start over with the run's own inputs.
-          else outcome = await flow.kickoff({ inputs: request.inputs ?? (previous.record.inputs as Record<string, unknown> | null) });
+          else outcome = await started(flow).kickoff({ inputs: request.inputs ?? (previous.record.inputs as Record<string, unknown> | null) });
         } else {
           // Runs that began with CrewAI's checkpoint or state restore continue on CrewAI's terms.
           const checkpoint = await resumeCheckpoint(store, previous.record, previous.events);
           flow = checkpoint ? await Flow.fromCheckpoint(checkpoint, host.definition, continued) : await Flow.create(host.definition, continued);
           // Nothing completed yet: start over with the run's own inputs (a checkpoint's state already has them).
           const inputs = request.inputs ?? (checkpoint ? null : (previous.record.inputs as Record<string, unknown> | null));
-          outcome = await flow.kickoff({ inputs });
+          outcome = await started(flow).kickoff({ inputs });
         }
         break;
       }
@@ -234,7 +270,7 @@ export async function runFlow(store: RunStore, host: HostOptions, request: RunRe
           flow = await Flow.fromCheckpoint(checkpoint, host.definition, { ...base, runId: newRunId() }, true); // validates the (patched) state
           runId = flow.runId;
           await create(flow, { parentRunId: request.runId, parentSeq: request.seq }, "fork", request.patch?.length ? request.patch : null, toJson(request.inputs ?? null));
-          outcome = await flow.kickoff({ inputs: request.inputs ?? null });
+          outcome = await started(flow).kickoff({ inputs: request.inputs ?? null });
           break;
         }
         // The fork is the source run up to that step (answered from its log), then live on the edited state.
@@ -248,7 +284,7 @@ export async function runFlow(store: RunStore, host: HostOptions, request: RunRe
         state.id = randomUUID();
         flow.state = state;
         await create(flow, { parentRunId: request.runId, parentSeq: request.seq }, "fork", request.patch?.length ? request.patch : null, toJson(request.inputs ?? null));
-        outcome = await flow.continueFrom({ ...patched, state }, { inputs: request.inputs ?? null, resumed: false });
+        outcome = await started(flow).continueFrom({ ...patched, state }, { inputs: request.inputs ?? null, resumed: false });
         break;
       }
       case "checkpoint": {
@@ -262,7 +298,7 @@ export async function runFlow(store: RunStore, host: HostOptions, request: RunRe
         flow = request.restoreFromStateId === undefined ? await Flow.fromCheckpoint(checkpoint, host.definition, options) : await Flow.create(host.definition, options);
         runId = flow.runId;
         await create(flow, { parentRunId: request.runId, parentSeq }, "checkpoint", null, toJson(request.inputs ?? null));
-        outcome = await flow.kickoff({
+        outcome = await started(flow).kickoff({
           inputs: request.inputs ?? null,
           ...(request.restoreFromStateId !== undefined ? { restoreFromStateId: request.restoreFromStateId, fromCheckpoint: checkpoint } : {}),
         });
@@ -285,7 +321,7 @@ export async function runFlow(store: RunStore, host: HostOptions, request: RunRe
         flow = await Flow.create(host.definition, options);
         runId = flow.runId;
         await create(flow, lineage, origin, request.patch?.length ? request.patch : null, toJson(request.inputs ?? null));
-        outcome = await flow.kickoff({
+        outcome = await started(flow).kickoff({
           inputs: request.inputs ?? null,
           ...(request.restoreFromStateId !== undefined ? { restoreFromStateId: request.restoreFromStateId } : {}),
         });
@@ -296,8 +332,17 @@ export async function runFlow(store: RunStore, host: HostOptions, request: RunRe
     failure = err;
   }
   clearInterval(heartbeat);
+  signal?.removeEventListener("abort", stop);
   const paused = outcome instanceof HumanFeedbackPending;
-  const status: HostResult["status"] = failure ? "failed" : paused ? "paused" : "completed";
+  const status: HostStatus = failure
+    ? signal?.aborted
+      ? signal.reason === "interrupted"
+        ? "interrupted"
+        : "cancelled"
+      : "failed"
+    : paused
+      ? "paused"
+      : "completed";
   if (flow && runId) {
     // The journal set the status from the terminal event; this covers a failure before or around it.
     const ended = new Date().toISOString();

@@ -3,10 +3,9 @@
 // replay model of @crewflow/crews. A faithful replay makes no live calls and ends with the same steps
 // and the same final state; otherwise the report names the first step whose request differs.
 import { type FlowDefinition, loadDefinitionText } from "@crewflow/definition";
-import { type CrewRunner, type FlowEvent, type FlowOptions, type JsonValue, type RunStore, HumanFeedbackPending } from "@crewflow/runtime";
+import { type CrewRunner, type FlowEvent, type FlowOptions, type JsonValue, type RunStore, type StepView, type StoredRun, HumanFeedbackPending } from "@crewflow/runtime";
 import { type StateDiff, diffStates } from "./diff";
 import { type HostOptions, type HostResult, HostError, runFlow } from "./host";
-import type { StepView, StoredRun } from "./store";
 
 /**
  * Builds the crew runner a replay runs with from the calls the run recorded (each `llm_call` event's
@@ -24,6 +23,8 @@ export interface ReplayOptions {
   flowOptions?: FlowOptions;
   onRunCreated?: HostOptions["onRunCreated"];
   onCommitted?: HostOptions["onCommitted"];
+  /** Stops the replay as `HostOptions.signal` stops a run. */
+  signal?: AbortSignal;
 }
 
 export interface RequestDifference {
@@ -97,6 +98,7 @@ export async function replayRun(store: RunStore, runId: string, options: ReplayO
     replayOf: runId,
     ...(options.onRunCreated ? { onRunCreated: options.onRunCreated } : {}),
     ...(options.onCommitted ? { onCommitted: options.onCommitted } : {}),
+    ...(options.signal ? { signal: options.signal } : {}),
   };
   const inputs = (source.record.inputs ?? null) as Record<string, unknown> | null;
   let result = await start(store, host, source.record, inputs);

@@ -2,7 +2,8 @@
 // and ends with the same steps and state; a changed version is reported at its first differing request.
 import { defineFlow, type FlowHandle } from "@crewflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type PrismaRunStore, ReplayUnavailable, replayRun, runFlow } from "../src";
+import { ReplayUnavailable, replayRun, runFlow } from "@crewflow/host";
+import type { PrismaRunStore } from "@crewflow/store-prisma";
 import { httpCrews, replayCrews } from "./support/crews";
 import { DATABASES, tempDir, unique } from "./support/databases";
 import { chain, hosted } from "./support/flows";

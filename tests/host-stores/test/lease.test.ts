@@ -1,7 +1,9 @@
 // Fencing for the scale-out executor: a worker that lost its run's lease (crashed, stopped, cut off)
 // can never write to it again, and every step lands in the log exactly once, on both databases.
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { FencedError, PrismaRunStore, newRunId, runFlow, sha256 } from "../src";
+import { newRunId, runFlow } from "@crewflow/host";
+import { FencedError, sha256 } from "@crewflow/runtime";
+import type { PrismaRunStore } from "@crewflow/store-prisma";
 import { DATABASES, tempDir, unique } from "./support/databases";
 import { chain, hosted } from "./support/flows";
 

@@ -3,8 +3,7 @@
 // change as RFC 6902 operations (for everything else).
 import { create, type Delta } from "jsondiffpatch";
 import { format as toJsonPatch, type Op as JsonPatchOp } from "jsondiffpatch/formatters/jsonpatch";
-import type { RunStore } from "@crewflow/runtime";
-import type { StepView } from "./store";
+import type { RunStore, StepView } from "@crewflow/runtime";
 
 export type { Delta, JsonPatchOp };
 

@@ -1,8 +1,7 @@
 // State patches for forks: `path=value` assignments turned into RFC 6902 operations (the form recorded in
 // runs.fork_patch) and applied with jsondiffpatch's atomic JSON-Patch implementation.
-import type { JsonValue } from "@crewflow/runtime";
+import type { JsonValue, PatchOperation } from "@crewflow/runtime";
 import { patch as applyJsonPatch } from "jsondiffpatch/formatters/jsonpatch";
-import type { PatchOperation } from "./store";
 
 export class PatchError extends Error {
   override name = "ValueError";

@@ -2,7 +2,8 @@
 // and the diffs between steps and runs — each across store instances (a new process sees only the database).
 import { type FlowHandle, defineFlow } from "@crewflow/runtime";
 import { describe, expect, it } from "vitest";
-import { type PrismaRunStore, assignmentsToPatch, diffRuns, diffSteps, runFlow } from "../src";
+import { assignmentsToPatch, diffRuns, diffSteps, runFlow } from "@crewflow/host";
+import type { PrismaRunStore } from "@crewflow/store-prisma";
 import { DATABASES, tempDir, unique } from "./support/databases";
 import { chain, hosted } from "./support/flows";
 

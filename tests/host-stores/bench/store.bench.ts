@@ -1,4 +1,4 @@
-// `pnpm bench` for the Prisma store (SQLite). Targets from issue 5: ≤ 100 µs per persisted step and
+// `pnpm bench` for the run host on the Prisma store (SQLite). Targets: ≤ 100 µs per persisted step and
 // ≤ 4× the floor (a raw better-sqlite3 insert of the same snapshot), ≥ 1,500 runs/s for 200 concurrent
 // persisted 10-step runs.
 //   - "engine + store": real runs through runFlow: the engine awaits the store's commit (its journal
@@ -9,9 +9,10 @@
 import { mkdtempSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import { type FlowBuilder, type FlowEvent, defineFlow } from "@crewflow/runtime";
+import { type FlowBuilder, type FlowEvent, defineFlow, sha256 } from "@crewflow/runtime";
 import Database from "better-sqlite3";
-import { COMMIT_POINTS, PrismaRunStore, newRunId, runFlow, sha256 } from "../src";
+import { COMMIT_POINTS, newRunId, runFlow } from "@crewflow/host";
+import { PrismaRunStore } from "@crewflow/store-prisma";
 
 interface Result {
   name: string;
