@@ -10,6 +10,7 @@ export default defineConfig({
   test: {
     environment: "happy-dom",
     include: ["test/**/*.test.{ts,tsx}"],
+    globalSetup: ["../../scripts/test-scratch.mjs"],
     setupFiles: ["test/setup.ts"],
     testTimeout: 600_000,
     hookTimeout: 600_000,

@@ -1,4 +1,4 @@
 import { defineConfig } from "vitest/config";
 // Timeouts are a hang guard, not a budget: tests wait on progress and events, and on a loaded machine
 // (every package at once on 2 cores, or other work beside) one may take minutes.
-export default defineConfig({ test: { include: ["test/**/*.test.ts"], testTimeout: 600_000, hookTimeout: 600_000 } });
+export default defineConfig({ test: { include: ["test/**/*.test.ts"], globalSetup: ["../../scripts/test-scratch.mjs"], testTimeout: 600_000, hookTimeout: 600_000 } });

@@ -2,4 +2,4 @@ import { defineConfig } from "vitest/config";
 // The two backends' suites each start their own processes; run the files one after the other (2 cores).
 // Timeouts are a hang guard, not a budget: tests wait on progress and events, and on a loaded machine
 // (every package at once on 2 cores, or other work beside) one may take minutes.
-export default defineConfig({ test: { include: ["test/**/*.test.ts"], testTimeout: 600_000, hookTimeout: 600_000, fileParallelism: false } });
+export default defineConfig({ test: { include: ["test/**/*.test.ts"], globalSetup: ["../../scripts/test-scratch.mjs"], testTimeout: 600_000, hookTimeout: 600_000, fileParallelism: false } });
