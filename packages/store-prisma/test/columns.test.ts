@@ -20,7 +20,7 @@ import {
 } from "../src/columns";
 import type { PrismaRunStore } from "../src/store";
 import { prismaOf } from "../src/store";
-import { DATABASES, type TestDatabase } from "./support/databases";
+import { DATABASES, type TestDatabase } from "../src/test-databases";
 
 /** A column as the database describes it. */
 interface DbColumn {

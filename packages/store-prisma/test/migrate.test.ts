@@ -8,7 +8,7 @@ import Database from "better-sqlite3";
 import pg from "pg";
 import { describe, expect, it } from "vitest";
 import { MIGRATIONS, MigrationError, PrismaRunStore, migratePostgres, migrateSqlite, readMigrations } from "../src";
-import { POSTGRES, tempDir } from "./support/databases";
+import { POSTGRES, tempDir } from "../src/test-databases";
 
 describe("runtime migrator", () => {
   it("SQLite: `prisma migrate status` (Prisma's own CLI) says the database it migrated is up to date", async () => {

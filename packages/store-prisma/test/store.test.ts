@@ -4,7 +4,7 @@ import { defineFlow, type FlowEvent } from "@crewflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaRunStore, sha256 } from "../src";
 import { prismaOf } from "../src/store";
-import { DATABASES, SQLITE, tempDir, unique } from "./support/databases";
+import { DATABASES, SQLITE, tempDir, unique } from "../src/test-databases";
 import { chain, drive } from "./support/flows";
 
 describe.each(DATABASES)("store on $name", (db) => {

@@ -4,7 +4,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newRunId, runFlow } from "@crewflow/host";
 import { FencedError, sha256 } from "@crewflow/runtime";
 import type { PrismaRunStore } from "@crewflow/store-prisma";
-import { DATABASES, tempDir, unique } from "./support/databases";
+import { DATABASES, tempDir, unique } from "@crewflow/store-prisma/testing/databases";
 import { chain, hosted } from "./support/flows";
 
 /** Records a run of `chain(name, 5)` with nothing done, as an API server does before queueing it. */

@@ -4,7 +4,7 @@ import { type FlowHandle, defineFlow } from "@crewflow/runtime";
 import { describe, expect, it } from "vitest";
 import { assignmentsToPatch, diffRuns, diffSteps, runFlow } from "@crewflow/host";
 import type { PrismaRunStore } from "@crewflow/store-prisma";
-import { DATABASES, tempDir, unique } from "./support/databases";
+import { DATABASES, tempDir, unique } from "@crewflow/store-prisma/testing/databases";
 import { chain, hosted } from "./support/flows";
 
 async function withStore<T>(open: () => Promise<PrismaRunStore>, fn: (store: PrismaRunStore) => Promise<T>): Promise<T> {

@@ -5,7 +5,7 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { ReplayUnavailable, replayRun, runFlow } from "@crewflow/host";
 import type { PrismaRunStore } from "@crewflow/store-prisma";
 import { httpCrews, replayCrews } from "./support/crews";
-import { DATABASES, tempDir, unique } from "./support/databases";
+import { DATABASES, tempDir, unique } from "@crewflow/store-prisma/testing/databases";
 import { chain, hosted } from "./support/flows";
 import { type TestLlmServer, startLlmServer } from "./support/llm-server";
 

@@ -27,7 +27,8 @@ export function Timeline() {
   const { fold, lastSeq } = useMemo(() => {
     const whole = foldEvents(events, methods);
     let last = events.at(-1)?.seq ?? 0;
-    // Methods running but not yet committed: a bar that grows with the run.
+    // Methods running but not yet committed: a bar that grows with the run (stopped once the run ended).
+    const ended = whole.outcome === "completed" || whole.outcome === "failed";
     for (const [execution, start] of Object.entries(liveStarts)) {
       if (whole.executions.has(Number(execution))) continue;
       const iteration = [...whole.executions.values()].filter((e) => e.method === start.method).length + 1;
@@ -37,7 +38,7 @@ export function Timeline() {
         iteration,
         startSeq: start.seq,
         endSeq: null,
-        status: "running",
+        status: ended ? "stopped" : "running",
         triggeredBy: null,
         label: null,
         durationMs: null,

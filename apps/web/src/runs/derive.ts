@@ -120,6 +120,8 @@ export function foldEvents(events: readonly RunEvent[], methods: readonly string
         break;
     }
   }
+  // A step still under way when its run ended never finishes: it was stopped with the run.
+  if (outcome === "completed" || outcome === "failed") for (const run of executions.values()) if (run.status === "running") run.status = "stopped";
   const statuses = new Map<string, NodeRunStatus>();
   for (const run of executions.values()) {
     if (statuses.get(run.method) === "running") continue;

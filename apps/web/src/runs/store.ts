@@ -87,8 +87,10 @@ let shownTokens = new Set<number>();
 function foldAt(state: Pick<RunsState, "events" | "methods" | "steps" | "liveStarts">, cursor: number | null): RunFold {
   const step = cursor === null ? undefined : state.steps[cursor - 1];
   const fold = foldEvents(state.events, state.methods, step?.seq);
+  // Starts the live channel showed before their commit: running, or stopped once the log says the run ended.
+  const ended = fold.outcome === "completed" || fold.outcome === "failed";
   if (cursor === null)
-    for (const [execution, start] of Object.entries(state.liveStarts)) if (!fold.executions.has(Number(execution))) fold.statuses.set(start.method, "running");
+    for (const [execution, start] of Object.entries(state.liveStarts)) if (!fold.executions.has(Number(execution))) fold.statuses.set(start.method, ended ? "stopped" : "running");
   return fold;
 }
 

@@ -5,7 +5,8 @@ import type { ErrorInfo, FlowEvent } from "@crewflow/server";
 
 export type { ErrorInfo };
 
-export type NodeRunStatus = "running" | "done" | "failed" | "skipped" | "paused";
+/** `stopped`: the step was under way when its run ended (cancelled, or failed in another step). */
+export type NodeRunStatus = "running" | "done" | "failed" | "skipped" | "paused" | "stopped";
 
 export type RunEvent = FlowEvent;
 

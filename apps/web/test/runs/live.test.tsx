@@ -352,6 +352,8 @@ describe("runs against a real server", { timeout: 600_000 }, () => {
     expect(m.store.useRuns.getState().error).toBeNull();
     writeFileSync(gate, "open");
     await untilRunIs("cancelled");
+    // The step under way is shown stopped with the run, not running on.
+    expect(statuses()[1]).toBe("stopped");
     expect(statuses()).not.toContain("running");
     expect(statuses()[3]).toBe("skipped"); // never reached
     expect((screen.getByRole("button", { name: "Cancel run" }) as HTMLButtonElement).disabled).toBe(true);

@@ -1,12 +1,13 @@
-// The two databases every persistence test runs on: a fresh SQLite file, and PostgreSQL (see
-// src/testing.ts). `describe.each(DATABASES)` gives each test both. Each test file gets its own
-// PostgreSQL database (an embedded PGlite serves one session, so files must not share it).
+// Test support (the `./testing/databases` subpath, for this package's tests and those of packages that
+// run on it): the two databases every persistence test runs on, a fresh SQLite file and PostgreSQL
+// (testing.ts). `describe.each(DATABASES)` gives each test both. Importing this registers vitest hooks
+// in the test file, so each file gets its own PostgreSQL database (an embedded PGlite serves one session).
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, beforeAll } from "vitest";
-import { PrismaRunStore } from "../../src";
-import { type TestPostgres, startTestPostgres } from "../../src/testing";
+import { PrismaRunStore } from "./store";
+import { type TestPostgres, startTestPostgres } from "./testing";
 
 let pg: TestPostgres | null = null;
 beforeAll(async () => {
