@@ -2,6 +2,12 @@
 // contract (/work/notes/web-contract.md, "Accessible names"), never component internals.
 import type { Locator, Page } from "playwright-core";
 
+/**
+ * How long a wait on the page may take: a hang guard, not a budget. Waits end on what the page shows;
+ * on a loaded machine (other suites beside, or more) a server step or a render may take many seconds.
+ */
+export const PROGRESS_MS = 300_000;
+
 export const region = (page: Page, name: string): Locator => page.getByRole("region", { name, exact: true });
 export const canvas = (page: Page): Locator => region(page, "Canvas");
 export const inspector = (page: Page): Locator => region(page, "Inspector");
@@ -48,8 +54,8 @@ export async function distanceFromNode(page: Page, method: string, point: { x: n
 export async function connect(page: Page, from: { method: string; handle: string }, to: { method: string; handle: string }): Promise<void> {
   const source = handle(page, from.method, from.handle);
   const target = handle(page, to.method, to.handle);
-  await source.waitFor({ state: "visible", timeout: 10_000 });
-  await target.waitFor({ state: "visible", timeout: 10_000 });
+  await source.waitFor({ state: "visible", timeout: PROGRESS_MS });
+  await target.waitFor({ state: "visible", timeout: PROGRESS_MS });
   const a = await centre(source);
   const b = await centre(target);
   await page.mouse.move(a.x, a.y);
@@ -88,19 +94,19 @@ export async function valueOf(control: Locator): Promise<string> {
  */
 export async function save(page: Page): Promise<void> {
   const unsaved = page.getByLabel("Unsaved changes", { exact: true });
-  await unsaved.waitFor({ state: "visible", timeout: 5_000 });
+  await unsaved.waitFor({ state: "visible", timeout: PROGRESS_MS });
   await topButton(page, "Save").click();
   const alert = page.getByRole("alert").filter({ hasText: /save|conflict/i });
   const failed = await Promise.race([
-    unsaved.waitFor({ state: "hidden", timeout: 15_000 }).then(() => null),
-    alert.first().waitFor({ state: "visible", timeout: 15_000 }).then(() => alert.first().textContent()),
+    unsaved.waitFor({ state: "hidden", timeout: PROGRESS_MS }).then(() => null),
+    alert.first().waitFor({ state: "visible", timeout: PROGRESS_MS }).then(() => alert.first().textContent()),
   ]);
   if (failed !== null) throw new Error(`Save failed: ${failed}`);
 }
 
 /** Waits until the top bar shows "v<N>". */
 export async function waitForVersion(page: Page, version: number): Promise<void> {
-  await page.getByText(`v${version}`, { exact: true }).first().waitFor({ state: "visible", timeout: 10_000 });
+  await page.getByText(`v${version}`, { exact: true }).first().waitFor({ state: "visible", timeout: PROGRESS_MS });
 }
 
 /** The run status data-status of each node, read in the page. */

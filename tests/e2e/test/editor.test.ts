@@ -1,10 +1,11 @@
-// Issue #7 acceptance (1) and (5): building a flow on the canvas, and undo/redo and copy/paste, each
+// Building a flow on the canvas, and undo/redo and copy/paste, each
 // checked in the page and in what the server saved (tRPC flows.get).
 import type { Page } from "playwright-core";
 import { describe, expect, it } from "vitest";
 import { createFlow, savedFlow } from "../src/flows";
 import { useSuite } from "../src/suite";
 import {
+  PROGRESS_MS,
   canvas,
   connect,
   distanceFromNode,
@@ -33,7 +34,7 @@ describe("the canvas editor", () => {
   it("(1) builds start → crew → router → listener from the palette, fills the crew, saves, and finds it all after a reload", async () => {
     const { flow } = await suite.api.flows.create.mutate({ name: "E2E Palette Flow" });
     const page = await suite.open(`/flows/${flow.id}`);
-    await canvas(page).waitFor({ state: "visible", timeout: 15_000 });
+    await canvas(page).waitFor({ state: "visible", timeout: PROGRESS_MS });
     const before = await nodeIds(page);
 
     // Real HTML5 drags from the palette, each onto its own spot of the canvas, where the node lands.
@@ -55,7 +56,7 @@ describe("the canvas editor", () => {
     // The router's labels come first: each label is a source handle to connect from.
     await selectNode(page, "router_1");
     const panel = inspector(page);
-    await panel.getByRole("button", { name: "Add emit label", exact: true }).waitFor({ timeout: 10_000 });
+    await panel.getByRole("button", { name: "Add emit label", exact: true }).waitFor({ timeout: PROGRESS_MS });
     while ((await panel.getByLabel(/^Emit label \d+$/).count()) < 2) await panel.getByRole("button", { name: "Add emit label", exact: true }).click();
     await panel.getByLabel("Emit label 1", { exact: true }).fill("approved");
     await panel.getByLabel("Emit label 2", { exact: true }).fill("rejected");

@@ -1,4 +1,4 @@
-// Issue #7 acceptance (2) and (3): a run started from the generated inputs form lights the nodes up
+// A run started from the generated inputs form lights the nodes up
 // live, a step shows its state and diff, and a fork from step 2 with an edited value runs to the end
 // and joins the lineage tree. The crew's model is a local OpenAI-compatible server that answers after
 // a pause, so "running" lasts long enough for a person (and this test) to see it.
@@ -6,7 +6,7 @@ import { FakeOpenAI } from "@crewflow/crews/testing";
 import { afterAll, describe, expect, it } from "vitest";
 import { createFlow, liveRunFlowText, waitForRunEnd } from "../src/flows";
 import { useSuite } from "../src/suite";
-import { nodeStatuses, recordStatuses, region, statusHistory, topButton, valueOf, waitForNode } from "../src/ui";
+import { PROGRESS_MS, nodeStatuses, recordStatuses, region, statusHistory, topButton, valueOf, waitForNode } from "../src/ui";
 
 const MODEL_DELAY_MS = 2_000;
 const FINDINGS = "1. Soil sensors. 2. Cheap qubits. 3. Patience.";
@@ -33,7 +33,7 @@ describe("runs in the editor", () => {
     await form.getByRole("button", { name: "Start run", exact: true }).click();
 
     // Live: while the crew waits on the model its node is running and the ones before it are done.
-    await expect.poll(async () => (await statusHistory(page)).crew_1 ?? [], { timeout: 15_000 }).toContain("running");
+    await expect.poll(async () => (await statusHistory(page)).crew_1 ?? [], { timeout: PROGRESS_MS }).toContain("running");
     const during = await nodeStatuses(page);
     expect(during.crew_1, "crew_1 while the model is still answering").toBe("running");
     expect(during.start_1).toBe("done");
@@ -42,8 +42,8 @@ describe("runs in the editor", () => {
     const panel = region(page, "Run panel");
     expect(await panel.textContent()).toMatch(/running/);
 
-    await panel.getByText("completed").first().waitFor({ timeout: 30_000 });
-    await expect.poll(() => nodeStatuses(page), { timeout: 10_000 }).toEqual(Object.fromEntries(METHODS.map((m) => [m, "done"])));
+    await panel.getByText("completed").first().waitFor({ timeout: PROGRESS_MS });
+    await expect.poll(() => nodeStatuses(page), { timeout: PROGRESS_MS }).toEqual(Object.fromEntries(METHODS.map((m) => [m, "done"])));
     const history = await statusHistory(page);
     expect(history.crew_1, "crew_1's statuses as the page showed them").toEqual(["running", "done"]);
 
@@ -61,10 +61,10 @@ describe("runs in the editor", () => {
     await page.getByRole("button", { name: "Step 2 draft", exact: true }).click();
     const details = region(page, "Step details");
     const state = details.getByRole("region", { name: "State after step", exact: true });
-    await expect.poll(() => state.textContent(), { timeout: 10_000 }).toContain("draft about quantum gardening");
+    await expect.poll(() => state.textContent(), { timeout: PROGRESS_MS }).toContain("draft about quantum gardening");
     expect(await state.textContent()).toContain("topic");
     const diff = details.getByRole("region", { name: "Diff from previous step", exact: true });
-    await expect.poll(() => diff.textContent(), { timeout: 10_000 }).toContain("draft about quantum gardening");
+    await expect.poll(() => diff.textContent(), { timeout: PROGRESS_MS }).toContain("draft about quantum gardening");
     const diffText = (await diff.textContent()) ?? "";
     expect(diffText).toContain("summary");
     expect(diffText, "the diff lists what changed, not the unchanged topic").not.toContain("topic");
@@ -89,7 +89,7 @@ describe("runs in the editor", () => {
     await dialog.getByRole("button", { name: "Start fork", exact: true }).click();
 
     // The fork exists on the server, continues from step 2 with the edited value, and completes.
-    await expect.poll(async () => (await suite.api.runs.list.query({ flowId })).items.length, { timeout: 10_000 }).toBe(2);
+    await expect.poll(async () => (await suite.api.runs.list.query({ flowId })).items.length, { timeout: PROGRESS_MS }).toBe(2);
     const fork = (await suite.api.runs.list.query({ flowId })).items.find((r) => r.runId !== runId)!;
     expect(fork.parentRunId).toBe(runId);
     expect(fork.parentSeq).toBe(step2.seq);
@@ -100,7 +100,7 @@ describe("runs in the editor", () => {
     // The lineage tree shows both, each completed; clicking the parent opens it.
     const lineage = region(page, "Lineage");
     const completed = lineage.getByRole("tree").getByRole("treeitem", { name: /^Run \S+ completed$/ });
-    await expect.poll(() => completed.count(), { timeout: 30_000 }).toBe(2);
+    await expect.poll(() => completed.count(), { timeout: PROGRESS_MS }).toBe(2);
     const shortIds = (await completed.evaluateAll((els) => els.map((el) => el.getAttribute("aria-label") ?? ""))).map((name) => name.split(" ")[1] ?? "");
     // A short id is any 6+ character piece of the run id (its hex digits).
     const owner = (short: string) => [runId, fork.runId].filter((id) => short.length >= 6 && id.replace(/-/g, "").includes(short.replace(/-/g, "")));
