@@ -7,7 +7,7 @@
 import { readFileSync, writeFileSync } from "node:fs";
 import { join } from "node:path";
 import { describe, expect, it } from "vitest";
-import { CRASH_STEPS_MODULE, type LoggedEvent, generateCrashFlow, random, undurableEffects } from "@crewflow/runtime/testing";
+import { CRASH_STEPS_MODULE, type LoggedEvent, generateCrashFlow, random, undurableEffects, unexplainedRepeats } from "@crewflow/runtime/testing";
 import type { PrismaRunStore } from "@crewflow/store-prisma";
 import { type Database, crewflow, postgres, sqlite, tempDir } from "./support/cli";
 
@@ -97,23 +97,6 @@ const comparable = ({ report, sequence }: Outcome) => ({
   error: report.error,
 });
 
-/**
- * Side effects beyond an uninterrupted run's that no kill explains: every effect of the reference must
- * happen, and an extra one only for a step (or `each` item) that was under way, uncommitted, at a kill.
- */
-function unexplainedRepeats(outcome: Outcome, reference: Outcome): string[] {
-  const extra = [...outcome.effects];
-  const missing: string[] = [];
-  for (const effect of reference.effects) {
-    const at = extra.indexOf(effect);
-    if (at < 0) missing.push(`missing ${effect}`);
-    else extra.splice(at, 1);
-  }
-  const unexplained = extra.map((effect) => effect.split("@")[0]!);
-  for (const name of outcome.undurable) if (unexplained.includes(name)) unexplained.splice(unexplained.indexOf(name), 1);
-  return [...missing, ...unexplained];
-}
-
 /** Share of crash points that also get a kill inside the step (each kill is ~3 CLI processes). */
 const INSIDE_SHARE = 0.3;
 // Many CLI processes per seed: one generated flow per database (CI time on 2 cores).
@@ -154,14 +137,14 @@ function crashSuite(database: () => Database, seeds: readonly number[]) {
       // `or`/`and` join's other side) may have made its side effect without committing it: only those repeat.
       const boundary = await runToEnd(file, db, `${db.name}-${seed}-at${at}`, { CRASH_AT: String(at) });
       expect(comparable(boundary), `${flow.yaml}killed at step start ${at}`).toEqual(comparable(reference));
-      expect(unexplainedRepeats(boundary, reference), `repeated side effects of committed steps, killed at step start ${at} (undurable: ${boundary.undurable.join(", ")})`).toEqual([]);
+      expect(unexplainedRepeats(boundary.effects, reference.effects, boundary.undurable), `repeated side effects of committed steps, killed at step start ${at} (undurable: ${boundary.undurable.join(", ")})`).toEqual([]);
       if (!inside.has(at)) return boundary.crashes;
 
       // Killed just after step `at`'s side effect, before its commit: the steps under way then (that
       // one and its concurrent siblings) run again, at most once more each; nothing committed does.
       const killed = await runToEnd(file, db, `${db.name}-${seed}-after${at}`, { CRASH_AFTER: String(at) });
       expect(comparable(killed), `${flow.yaml}killed inside step ${at}`).toEqual(comparable(reference));
-      expect(unexplainedRepeats(killed, reference), `repeated side effects of committed steps, killed inside step ${at} (undurable: ${killed.undurable.join(", ")})`).toEqual([]);
+      expect(unexplainedRepeats(killed.effects, reference.effects, killed.undurable), `repeated side effects of committed steps, killed inside step ${at} (undurable: ${killed.undurable.join(", ")})`).toEqual([]);
       return boundary.crashes + killed.crashes;
     });
     const crashed = crashes.reduce((a, b) => a + b, 0);

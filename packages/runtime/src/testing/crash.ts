@@ -2,7 +2,8 @@
 // effects and can kill their own process at a chosen step, and a seeded generator of flows with router
 // loops, `or`/`and` joins, `each` and human feedback that use it. Environment read by the module: STARTS (a file
 // counting step starts across processes), EFFECTS (the side-effect log), CRASH_AT (SIGKILL as that
-// step starts), CRASH_AFTER (SIGKILL right after that step's side effect, before its commit).
+// step starts), CRASH_AFTER (SIGKILL right after that step's side effect, before its commit); both take
+// one step-start number or a comma-separated list of them.
 
 /** The module flows from `generateCrashFlow` reference as `./steps.mjs`. */
 export const CRASH_STEPS_MODULE = `import { appendFileSync, readFileSync } from "node:fs";
@@ -11,14 +12,15 @@ function count(file, line) {
   appendFileSync(file, line + "\\n");
   return readFileSync(file, "utf8").split("\\n").filter(Boolean).length;
 }
+const listed = (list, n) => (list ?? "").split(",").includes(String(n));
 function begin(name) {
   const n = count(process.env.STARTS, name);
-  if (String(n) === process.env.CRASH_AT) process.kill(process.pid, "SIGKILL");
+  if (listed(process.env.CRASH_AT, n)) process.kill(process.pid, "SIGKILL");
   return n;
 }
 function effect(flow, name, n) {
   appendFileSync(process.env.EFFECTS, name + "@" + flow.state.n + "@" + process.pid + "\\n");
-  if (String(n) === process.env.CRASH_AFTER) process.kill(process.pid, "SIGKILL");
+  if (listed(process.env.CRASH_AFTER, n)) process.kill(process.pid, "SIGKILL");
 }
 const pause = () => new Promise((resolve) => setTimeout(resolve, 2));
 export async function work(flow, name) {
@@ -107,20 +109,51 @@ export interface LoggedEvent {
 }
 
 /**
+ * The side effects (`name@…` lines) a process made that its events did not commit: `effects` minus the
+ * steps and `each` items that `events` finished. Only these may happen again after it was killed.
+ */
+export function uncommittedEffects(events: readonly LoggedEvent[], effects: readonly string[]): string[] {
+  const left = effects.map((e) => e.split("@")[0]!);
+  for (const event of events) {
+    const name =
+      event.type === "method_execution_finished" && event.method !== "rows"
+        ? event.method!
+        : event.type === "each_item_finished"
+          ? `item:${event.index! + 1}`
+          : null;
+    if (name !== null && left.includes(name)) left.splice(left.indexOf(name), 1);
+  }
+  return left;
+}
+
+/**
  * What the first process did that its log did not keep: its side effects minus those of the steps (and
  * `each` items) committed before the run was resumed. Only these may happen again.
  */
 export function undurableEffects(events: readonly LoggedEvent[], effects: readonly string[]): string[] {
   const resumedAt = events.findIndex((e) => e.type === "flow_started" && e.resumed);
   if (resumedAt < 0) return [];
-  const durable: string[] = [];
-  for (const event of events.slice(0, resumedAt)) {
-    if (event.type === "method_execution_finished" && event.method !== "rows") durable.push(event.method!);
-    if (event.type === "each_item_finished") durable.push(`item:${event.index! + 1}`);
-  }
   const firstPid = effects[0]?.split("@")[2];
-  const undurable = effects.filter((e) => e.split("@")[2] === firstPid).map((e) => e.split("@")[0]!);
-  for (const name of durable) undurable.splice(undurable.indexOf(name), 1);
-  return undurable;
+  return uncommittedEffects(
+    events.slice(0, resumedAt),
+    effects.filter((e) => e.split("@")[2] === firstPid),
+  );
 }
 
+/**
+ * Side effects (`name@n` lines) beyond an uninterrupted run's that no kill explains: every effect of
+ * the reference must happen, and an extra one only for a step (or `each` item) that was under way,
+ * uncommitted, at a kill (`undurable`, one entry per allowed repeat).
+ */
+export function unexplainedRepeats(effects: readonly string[], reference: readonly string[], undurable: readonly string[]): string[] {
+  const extra = [...effects];
+  const missing: string[] = [];
+  for (const effect of reference) {
+    const at = extra.indexOf(effect);
+    if (at < 0) missing.push(`missing ${effect}`);
+    else extra.splice(at, 1);
+  }
+  const unexplained = extra.map((effect) => effect.split("@")[0]!);
+  for (const name of undurable) if (unexplained.includes(name)) unexplained.splice(unexplained.indexOf(name), 1);
+  return [...missing, ...unexplained];
+}
