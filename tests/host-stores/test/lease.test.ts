@@ -5,7 +5,7 @@ import { newRunId, runFlow } from "@crewflow/host";
 import { FencedError, sha256 } from "@crewflow/runtime";
 import type { PrismaRunStore } from "@crewflow/store-prisma";
 import { DATABASES, tempDir, unique } from "@crewflow/store-prisma/testing/databases";
-import { chain, hosted } from "./support/flows";
+import { chain, hosted } from "@crewflow/host/spec";
 
 /** Records a run of `chain(name, 5)` with nothing done, as an API server does before queueing it. */
 async function recordRun(store: PrismaRunStore, name: string): Promise<string> {
