@@ -2,12 +2,9 @@
 // deadline (CREWFLOW_LLM_DEADLINE_MS) instead of minutes later, its log shows the wait while it lasts
 // (`llm_waiting` events), and once the endpoint answers again the failed run continues through the
 // HTTP API to completion, without running its completed step again.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { FakeOpenAI } from "@crewflow/crews/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STEPS_MODULE } from "./support/fixtures";
-import { type TestServer, collect, removeDir, startServer, waitForRun } from "./support/server";
+import { type TestServer, closeServer, collect, startServerWithSteps, waitForRun } from "./support/server";
 
 const FLOW = `schema: crewai.flow/v1
 name: HungModel
@@ -38,13 +35,11 @@ describe("a hung model endpoint", () => {
     process.env.OPENAI_BASE_URL = fake.url;
     process.env.OPENAI_API_KEY = "sk-deadline-test";
     process.env.CREWFLOW_LLM_DEADLINE_MS = "2000";
-    server = await startServer();
-    writeFileSync(join(server.workspace, "steps.mjs"), STEPS_MODULE);
+    server = await startServerWithSteps();
   });
 
   afterAll(async () => {
-    await server?.close();
-    if (server) removeDir(server.root);
+    await closeServer(server);
     await fake?.close();
     process.env = saved;
   });

@@ -1,7 +1,7 @@
 // A real server on an ephemeral port with its own temp data dir (SQLite file) and workspace, and a
 // real tRPC client over HTTP: httpBatchLink for queries and mutations, httpSubscriptionLink (SSE,
 // EventSource from `eventsource` v4) for subscriptions.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,6 +10,7 @@ import { type TRPCClient, createTRPCClient, httpBatchLink, httpSubscriptionLink,
 import { EventSource } from "eventsource";
 import type { FastifyInstance } from "fastify";
 import { type AppRouter, type ServerConfig, TRPC_MAX_BATCH_SIZE, createServer } from "../../src/app";
+import { STEPS_MODULE } from "./fixtures";
 
 export type Client = TRPCClient<AppRouter>;
 
@@ -64,6 +65,19 @@ export async function startServer(config: Partial<ServerConfig> = {}, root?: str
 
 export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
+}
+
+/** A server whose workspace has STEPS_MODULE as steps.mjs, for flows whose steps wait there (SLOW_FLOW). */
+export async function startServerWithSteps(config: Partial<ServerConfig> = {}): Promise<TestServer> {
+  const server = await startServer(config);
+  writeFileSync(join(server.workspace, "steps.mjs"), STEPS_MODULE);
+  return server;
+}
+
+/** Closes a server from startServer and removes its folder; nothing when it never started. */
+export async function closeServer(server: TestServer | undefined): Promise<void> {
+  await server?.close();
+  if (server) removeDir(server.root);
 }
 
 export interface Collected {
