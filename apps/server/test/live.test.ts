@@ -5,20 +5,13 @@ import { join } from "node:path";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppRouter } from "../src/app";
+import { tickState } from "./support/fixtures";
 import { type Client, type TestServer, closeServer, collect, startServerWithSteps, waitForRun } from "./support/server";
 
 /** A wait (so the subscriber is in place), then an agent that streams its answer. */
 const STREAM_FLOW = `schema: crewai.flow/v1
 name: StreamFlow
-state:
-  type: json_schema
-  json_schema:
-    type: object
-    properties:
-      delay: { type: integer }
-      count: { type: integer }
-      gate: { type: string }
-  default: { delay: 300, count: 0 }
+${tickState(300)}
 methods:
   wait:
     start: true

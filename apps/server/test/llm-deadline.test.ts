@@ -4,26 +4,10 @@
 // HTTP API to completion, without running its completed step again.
 import { FakeOpenAI } from "@crewflow/crews/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type TestServer, closeServer, collect, startServerWithSteps, waitForRun } from "./support/server";
+import { hungModelFlow } from "./support/fixtures";
+import { type TestServer, closeServer, collect, startServer, waitForRun } from "./support/server";
 
-const FLOW = `schema: crewai.flow/v1
-name: HungModel
-state: {type: dict, default: {delay: 10, count: 0}}
-methods:
-  prepare:
-    start: true
-    do: { ref: ./steps.mjs:tick }
-  ask:
-    listen: prepare
-    do:
-      call: agent
-      with:
-        role: Writer
-        goal: Write a short note.
-        backstory: Writes short notes.
-        llm: { model: gpt-4o-mini }
-        input: "Say something"
-`;
+const FLOW = hungModelFlow("HungModel");
 
 describe("a hung model endpoint", () => {
   let fake: FakeOpenAI;
@@ -35,7 +19,7 @@ describe("a hung model endpoint", () => {
     process.env.OPENAI_BASE_URL = fake.url;
     process.env.OPENAI_API_KEY = "sk-deadline-test";
     process.env.CREWFLOW_LLM_DEADLINE_MS = "2000";
-    server = await startServerWithSteps();
+    server = await startServer();
   });
 
   afterAll(async () => {
