@@ -13,6 +13,7 @@ import { type AppRouter, type ServerConfig, TRPC_MAX_BATCH_SIZE, createServer } 
 import { STEPS_MODULE } from "./fixtures";
 
 export type Client = TRPCClient<AppRouter>;
+export { type Collected, collect } from "./events";
 
 export interface TestServer {
   app: FastifyInstance;
@@ -78,57 +79,6 @@ export async function startServerWithSteps(config: Partial<ServerConfig> = {}): 
 export async function closeServer(server: TestServer | undefined): Promise<void> {
   await server?.close();
   if (server) removeDir(server.root);
-}
-
-export interface Collected {
-  events: FlowEvent[];
-  /** The id of each message (the seq of its last event). */
-  ids: string[];
-  error: unknown;
-  completed: boolean;
-}
-
-/**
- * Subscribes to a run's events until the subscription completes (the run's job ended), `stopAfter`
- * events arrived (then unsubscribes after that message, like a dropped client), or `timeoutMs` passed.
- */
-export function collect(
-  client: Client,
-  runId: string,
-  options: { lastEventId?: string; stopAfter?: number; timeoutMs?: number; onEvents?: (events: readonly FlowEvent[]) => void } = {},
-): Promise<Collected> {
-  return new Promise((resolve) => {
-    const out: Collected = { events: [], ids: [], error: null, completed: false };
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      subscription.unsubscribe();
-      resolve(out);
-    };
-    const timer = setTimeout(finish, options.timeoutMs ?? 300_000);
-    const subscription = client.events.run.subscribe(
-      { runId, ...(options.lastEventId ? { lastEventId: options.lastEventId } : {}) },
-      {
-        onData(message) {
-          // A message is a batch of events; its id is the seq of its last event.
-          out.events.push(...message.data.events);
-          out.ids.push(message.id);
-          options.onEvents?.(message.data.events);
-          if (options.stopAfter !== undefined && out.events.length >= options.stopAfter) finish();
-        },
-        onError(err) {
-          out.error = err;
-          finish();
-        },
-        onComplete() {
-          out.completed = true;
-          finish();
-        },
-      },
-    );
-  });
 }
 
 /** Polls runs.get until the run leaves queued/running. */
