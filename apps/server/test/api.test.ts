@@ -7,8 +7,8 @@ import { join } from "node:path";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppRouter } from "../src/app";
-import { QUICK_FLOW, RESEARCH_FLOW, REVIEW_FLOW, SLOW_FLOW, STEPS_MODULE } from "./support/fixtures";
-import { type TestServer, collect, range, removeDir, seqs, startServer, waitForRun } from "./support/server";
+import { QUICK_FLOW, RESEARCH_FLOW, REVIEW_FLOW, SLOW_FLOW } from "./support/fixtures";
+import { type TestServer, closeServer, collect, range, seqs, startServerWithSteps, waitForRun } from "./support/server";
 
 /** A value without the fields that say which model answered (`simulated`, `cost_usd`). */
 const withoutProvenance = (value: unknown): unknown =>
@@ -24,14 +24,10 @@ describe("tRPC API over HTTP", () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startServer();
-    writeFileSync(join(server.workspace, "steps.mjs"), STEPS_MODULE);
+    server = await startServerWithSteps();
   });
 
-  afterAll(async () => {
-    await server?.close();
-    if (server) removeDir(server.root);
-  });
+  afterAll(() => closeServer(server));
 
   it("creates a flow from CrewAI's example YAML, runs it and streams every event in order", async () => {
     const { client } = server;

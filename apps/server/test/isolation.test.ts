@@ -105,7 +105,8 @@ describe("run isolation", () => {
     expect(done.status).toBe("completed");
     expect(done.output).toBe(400);
     // The thread ends after its last job: no thread is left holding the heap (a new run makes a new one).
-    while (threads.stats.threads > 0) await new Promise((resolve) => setTimeout(resolve, 20));
+    await threads.whenNoThreads();
+    expect(threads.stats.threads).toBe(0);
     const next = await client.runs.start.mutate({ flowId: await flowOf("AfterBulge", "./steps.mjs:gate") });
     expect((await waitForRun(client, next.runId)).status).toBe("completed");
   });

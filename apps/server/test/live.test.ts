@@ -5,21 +5,13 @@ import { join } from "node:path";
 import { TRPCClientError } from "@trpc/client";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import type { AppRouter } from "../src/app";
-import { STEPS_MODULE } from "./support/fixtures";
-import { type Client, type TestServer, collect, removeDir, startServer, waitForRun } from "./support/server";
+import { tickState } from "./support/fixtures";
+import { type Client, type TestServer, closeServer, collect, startServerWithSteps, waitForRun } from "./support/server";
 
 /** A wait (so the subscriber is in place), then an agent that streams its answer. */
 const STREAM_FLOW = `schema: crewai.flow/v1
 name: StreamFlow
-state:
-  type: json_schema
-  json_schema:
-    type: object
-    properties:
-      delay: { type: integer }
-      count: { type: integer }
-      gate: { type: string }
-  default: { delay: 300, count: 0 }
+${tickState(300)}
 methods:
   wait:
     start: true
@@ -60,14 +52,10 @@ describe("events.live over HTTP", () => {
   let server: TestServer;
 
   beforeAll(async () => {
-    server = await startServer();
-    writeFileSync(join(server.workspace, "steps.mjs"), STEPS_MODULE);
+    server = await startServerWithSteps();
   });
 
-  afterAll(async () => {
-    await server?.close();
-    if (server) removeDir(server.root);
-  });
+  afterAll(() => closeServer(server));
 
   it("streams method starts and LLM tokens while the run goes on, matching what the log commits", async () => {
     const { client } = server;

@@ -2,31 +2,12 @@
 // deadline (CREWFLOW_LLM_DEADLINE_MS) instead of minutes later, its log shows the wait while it lasts
 // (`llm_waiting` events), and once the endpoint answers again the failed run continues through the
 // HTTP API to completion, without running its completed step again.
-import { writeFileSync } from "node:fs";
-import { join } from "node:path";
 import { FakeOpenAI } from "@crewflow/crews/testing";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { STEPS_MODULE } from "./support/fixtures";
-import { type TestServer, collect, removeDir, startServer, waitForRun } from "./support/server";
+import { hungModelFlow } from "./support/fixtures";
+import { type TestServer, closeServer, collect, startServer, waitForRun } from "./support/server";
 
-const FLOW = `schema: crewai.flow/v1
-name: HungModel
-state: {type: dict, default: {delay: 10, count: 0}}
-methods:
-  prepare:
-    start: true
-    do: { ref: ./steps.mjs:tick }
-  ask:
-    listen: prepare
-    do:
-      call: agent
-      with:
-        role: Writer
-        goal: Write a short note.
-        backstory: Writes short notes.
-        llm: { model: gpt-4o-mini }
-        input: "Say something"
-`;
+const FLOW = hungModelFlow("HungModel");
 
 describe("a hung model endpoint", () => {
   let fake: FakeOpenAI;
@@ -39,12 +20,10 @@ describe("a hung model endpoint", () => {
     process.env.OPENAI_API_KEY = "sk-deadline-test";
     process.env.CREWFLOW_LLM_DEADLINE_MS = "2000";
     server = await startServer();
-    writeFileSync(join(server.workspace, "steps.mjs"), STEPS_MODULE);
   });
 
   afterAll(async () => {
-    await server?.close();
-    if (server) removeDir(server.root);
+    await closeServer(server);
     await fake?.close();
     process.env = saved;
   });

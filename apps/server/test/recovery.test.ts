@@ -1,12 +1,11 @@
 // A server killed mid-run (kill -9): the next server marks the run interrupted on start-up, and
 // resume continues it from its last completed step, with the event log still gap-free.
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
 import { afterAll, describe, expect, it } from "vitest";
-import { SLOW_FLOW, STEPS_MODULE } from "./support/fixtures";
-import { type TestServer, collect, makeClient, range, removeDir, seqs, startServer, waitForRun } from "./support/server";
-import { spawnServer } from "./support/process";
+import { startGatedRun } from "./support/process";
+import { type TestServer, collect, range, removeDir, seqs, startServer, waitForRun } from "./support/server";
 
 
 
@@ -20,19 +19,11 @@ describe("a server that dies mid-run", () => {
   });
 
   it("leaves the run interrupted, and resume finishes it without re-running completed steps", async () => {
-    const dataDir = join(root, "data");
-    const workspace = join(root, "workspace");
-    mkdirSync(workspace, { recursive: true });
-    writeFileSync(join(workspace, "steps.mjs"), STEPS_MODULE);
-
-    const first = await spawnServer(dataDir, workspace);
-    const client = makeClient(first.url);
-    const { flow } = await client.flows.create.mutate({ text: SLOW_FLOW });
     // The run holds after its first step until the gate file exists, however slow this machine is.
-    const gate = join(root, "gate");
-    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 1, gate } });
-    // flow_started, one started, one finished, two started: then the process dies.
-    const before = await collect(client, runId, { stopAfter: 4 });
+    const { dataDir, workspace, first, client, gate, runId } = await startGatedRun(root);
+    // flow_started, one started, one finished: then the process dies. (Step two's start is committed
+    // only with its end, which the gate holds back: waiting for a fourth event ran into collect's timeout.)
+    const before = await collect(client, runId, { stopAfter: 3 });
     first.child.kill("SIGKILL");
     await new Promise((resolve) => first.child.once("exit", resolve));
 

@@ -3,15 +3,14 @@
 // message naming the holder, the second server leaves the run alone, and the run completes once, each
 // step executed once, its log gap-free.
 import { execFile } from "node:child_process";
-import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
+import { mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
 import { promisify } from "node:util";
 import { afterAll, describe, expect, it } from "vitest";
-import { SLOW_FLOW, STEPS_MODULE } from "./support/fixtures";
-import { collect, makeClient, range, removeDir, seqs, startServer, waitForRun } from "./support/server";
-import { spawnServer } from "./support/process";
+import { startGatedRun } from "./support/process";
+import { collect, range, removeDir, seqs, startServer, waitForRun } from "./support/server";
 
 const here = dirname(fileURLToPath(import.meta.url));
 const ROOT = resolve(here, "../../..");
@@ -20,17 +19,8 @@ afterAll(() => removeDir(root));
 
 describe("one writer per run", () => {
   it("refuses a CLI resume of a run a live server executes, and a second server leaves it alone", async () => {
-    const dataDir = join(root, "data");
-    const workspace = join(root, "workspace");
-    mkdirSync(workspace, { recursive: true });
-    writeFileSync(join(workspace, "steps.mjs"), STEPS_MODULE);
-
-    const first = await spawnServer(dataDir, workspace);
-    const client = makeClient(first.url);
-    const { flow } = await client.flows.create.mutate({ text: SLOW_FLOW });
     // The run holds after its first step until the gate file exists, however slow this machine is.
-    const gate = join(root, "gate");
-    const { runId } = await client.runs.start.mutate({ flowId: flow.id, inputs: { delay: 1, gate } });
+    const { dataDir, workspace, first, client, gate, runId } = await startGatedRun(root);
     // The first step has committed: the run is under way on the first server.
     await collect(client, runId, { stopAfter: 3 });
 

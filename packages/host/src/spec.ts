@@ -2,7 +2,8 @@
 // (`runHostSpec("memory", () => …)`), the way `@crewflow/runtime/store-spec` checks the stores
 // themselves. It drives runs only through `runFlow` and reads them back only through the port. It
 // imports vitest, so it is a subpath of its own (`@crewflow/host/spec`) that only test files load.
-// Stores may share a database between tests: every test uses its own flow names.
+// Stores may share a database between tests: every test uses its own flow names. Its flows (`hosted`,
+// `chain`) are exported for other host tests on a store (tests/host-stores).
 import { hostname } from "node:os";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { type FlowBuilder, type FlowEvent, type FlowHandle, type RunStore, defineFlow, describeHolder, leaseHolder, sha256 } from "@crewflow/runtime";
@@ -18,13 +19,13 @@ const elsewhere = (tag: string): string => `${tag}@crewflow-host-spec-elsewhere#
 const deadHere = `spec@${hostname()}#2147483646`;
 
 /** Host options for a flow written with the runtime's authoring API (its version text is the definition as JSON). */
-function hosted(builder: FlowBuilder, extra: Partial<HostOptions> = {}): HostOptions {
+export function hosted(builder: FlowBuilder, extra: Partial<HostOptions> = {}): HostOptions {
   const definition = builder.definition();
   return { definition, text: JSON.stringify(definition), sourcePath: null, flowOptions: { modules: builder.modules() }, ...extra };
 }
 
 /** m1 → m2 → … → mN; each adds its name to `state.log` and bumps `state.count`. `calls` records executions. */
-function chain(name: string, length: number, calls: string[] = [], hook?: (method: string, flow: FlowHandle) => void | Promise<void>): FlowBuilder {
+export function chain(name: string, length: number, calls: string[] = [], hook?: (method: string, flow: FlowHandle) => void | Promise<void>): FlowBuilder {
   const body = (method: string) => async (flow: FlowHandle) => {
     calls.push(method);
     await hook?.(method, flow);

@@ -4,7 +4,7 @@ import { defineFlow, type FlowEvent } from "@crewflow/runtime";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { PrismaRunStore, sha256 } from "../src";
 import { prismaOf } from "../src/store";
-import { DATABASES, SQLITE, tempDir, unique } from "../src/test-databases";
+import { DATABASES, SQLITE, newRunRecord, tempDir, unique } from "../src/test-databases";
 import { chain, drive } from "./support/flows";
 
 describe.each(DATABASES)("store on $name", (db) => {
@@ -97,7 +97,7 @@ describe.each(DATABASES)("store on $name", (db) => {
     const runs = await Promise.all(
       Array.from({ length: 40 }, async () => {
         const runId = crypto.randomUUID();
-        await store.createRun(record(runId, name));
+        await store.createRun(newRunRecord(runId, name, sha256(name)));
         return runId;
       }),
     );
@@ -186,24 +186,6 @@ describe("SQLite file", () => {
     await again.close();
   });
 });
-
-function record(runId: string, flowName: string) {
-  return {
-    runId,
-    flowName,
-    definitionPath: null,
-    definitionHash: sha256(flowName),
-    status: "running" as const,
-    inputs: null,
-    stateId: null,
-    startedAt: new Date().toISOString(),
-    endedAt: null,
-    parentRunId: null,
-    parentSeq: null,
-    output: null,
-    error: null,
-  };
-}
 
 type Body = FlowEvent extends infer E ? (E extends FlowEvent ? Omit<E, "seq" | "at" | "runId" | "flowName"> : never) : never;
 function ev(runId: string, flowName: string, seq: number, body: Body): FlowEvent {

@@ -4,31 +4,14 @@ import { afterAll, beforeAll, describe, expect, it } from "vitest";
 import { newRunId, runFlow } from "@crewflow/host";
 import { FencedError, sha256 } from "@crewflow/runtime";
 import type { PrismaRunStore } from "@crewflow/store-prisma";
-import { DATABASES, tempDir, unique } from "@crewflow/store-prisma/testing/databases";
-import { chain, hosted } from "./support/flows";
+import { DATABASES, newRunRecord, tempDir, unique } from "@crewflow/store-prisma/testing/databases";
+import { chain, hosted } from "@crewflow/host/spec";
 
 /** Records a run of `chain(name, 5)` with nothing done, as an API server does before queueing it. */
 async function recordRun(store: PrismaRunStore, name: string): Promise<string> {
   const text = hosted(chain(name, 5)).text;
   const runId = newRunId();
-  await store.createRun(
-    {
-      runId,
-      flowName: name,
-      definitionPath: null,
-      definitionHash: sha256(text),
-      status: "running",
-      inputs: null,
-      stateId: null,
-      startedAt: new Date().toISOString(),
-      endedAt: null,
-      parentRunId: null,
-      parentSeq: null,
-      output: null,
-      error: null,
-    },
-    { definition: text },
-  );
+  await store.createRun(newRunRecord(runId, name, sha256(text)), { definition: text });
   return runId;
 }
 

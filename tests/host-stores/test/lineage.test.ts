@@ -5,7 +5,7 @@ import { describe, expect, it } from "vitest";
 import { assignmentsToPatch, diffRuns, diffSteps, runFlow } from "@crewflow/host";
 import type { PrismaRunStore } from "@crewflow/store-prisma";
 import { DATABASES, tempDir, unique } from "@crewflow/store-prisma/testing/databases";
-import { chain, hosted } from "./support/flows";
+import { chain, hosted } from "@crewflow/host/spec";
 
 async function withStore<T>(open: () => Promise<PrismaRunStore>, fn: (store: PrismaRunStore) => Promise<T>): Promise<T> {
   const store = await open();

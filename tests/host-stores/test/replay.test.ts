@@ -6,7 +6,7 @@ import { ReplayUnavailable, replayRun, runFlow } from "@crewflow/host";
 import type { PrismaRunStore } from "@crewflow/store-prisma";
 import { httpCrews, replayCrews } from "./support/crews";
 import { DATABASES, tempDir, unique } from "@crewflow/store-prisma/testing/databases";
-import { chain, hosted } from "./support/flows";
+import { chain, hosted } from "@crewflow/host/spec";
 import { type TestLlmServer, startLlmServer } from "./support/llm-server";
 
 const agent = (input: string) => ({ call: "agent" as const, with: { role: "Writer", goal: "Write short notes", backstory: "Terse.", input } });

@@ -5,27 +5,12 @@ import { randomBytes } from "node:crypto";
 import { FakeOpenAI } from "@crewflow/crews/testing";
 import { openQueue, resolveQueueSettings } from "@crewflow/executor-bullmq";
 import { afterAll, beforeAll, describe, expect, it } from "vitest";
-import { type Backend, Cluster, QUICK_FLOW, REVIEW_FLOW, SLOW_FLOW, collect } from "./support/cluster";
+import { collect } from "../../../apps/server/test/support/events";
+import { hungModelFlow, reviewFlow } from "../../../apps/server/test/support/fixtures";
+import { type Backend, Cluster, QUICK_FLOW, SLOW_FLOW } from "./support/cluster";
 import { type Service, startPostgres, startRedis } from "./support/services";
 
 const BACKENDS: Backend[] = ["postgres", "redis"];
-const HUNG_MODEL_FLOW = (flowName: string) => `schema: crewai.flow/v1
-name: ${flowName}
-methods:
-  prepare:
-    start: true
-    do: { call: expression, expr: "'ready'" }
-  ask:
-    listen: prepare
-    do:
-      call: agent
-      with:
-        role: Writer
-        goal: Write a short note.
-        backstory: Writes short notes.
-        llm: { model: gpt-4o-mini }
-        input: "Say something"
-`;
 const FIVE_STEPS = ["one", "two", "three", "four", "five"].map((m) => `${m}:completed`);
 
 describe.each(BACKENDS)("scale-out on the %s backend", (backend) => {
@@ -160,7 +145,7 @@ describe.each(BACKENDS)("scale-out on the %s backend", (backend) => {
   });
 
   it("a paused human-feedback run resumes after every process was restarted", async () => {
-    const [runId] = await startRuns(REVIEW_FLOW(name("Review")), 1);
+    const [runId] = await startRuns(reviewFlow(name("Review")), 1);
     await cluster.waitFor([runId!], ["paused"]);
     const pending = await api(1).feedback.pending.query({ limit: 200 });
     expect(pending.items.map((p) => p.runId)).toContain(runId);
@@ -193,7 +178,7 @@ describe.each(BACKENDS)("scale-out on the %s backend", (backend) => {
       for (const worker of [...cluster.workers]) await cluster.stop(worker);
       await cluster.startWorker({ OPENAI_BASE_URL: fake.url, OPENAI_API_KEY: "sk-worker-deadline-test", CREWFLOW_LLM_DEADLINE_MS: "2000" });
       fake.reply({ hang: true });
-      const [runId] = await startRuns(HUNG_MODEL_FLOW(name("Hung")), 1);
+      const [runId] = await startRuns(hungModelFlow(name("Hung")), 1);
       await cluster.waitFor([runId!], ["completed", "failed", "cancelled"]);
       const failed = await api(0).runs.get.query({ runId: runId! });
       expect(failed.status).toBe("failed");

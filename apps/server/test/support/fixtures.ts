@@ -73,8 +73,8 @@ methods:
 `;
 
 /** A human review step (CrewAI's ReviewFlow shape, with expressions instead of Python code). */
-export const REVIEW_FLOW = `schema: crewai.flow/v1
-name: ReviewFlow
+export const reviewFlow = (name: string) => `schema: crewai.flow/v1
+name: ${name}
 state:
   type: dict
   default:
@@ -100,11 +100,13 @@ methods:
       call: expression
       expr: "'discarded'"
 `;
+export const REVIEW_FLOW = reviewFlow("ReviewFlow");
 
-/** Five steps that each wait in a workspace module, so a test can act mid-run. */
-export const SLOW_FLOW = `schema: crewai.flow/v1
-name: SlowFlow
-state:
+/**
+ * The state of a flow whose steps are STEPS_MODULE's: each waits `delay` ms (a run's inputs may set
+ * another), counts in `count`, and with a `gate` holds until that file exists.
+ */
+export const tickState = (delay: number) => `state:
   type: json_schema
   json_schema:
     type: object
@@ -112,7 +114,12 @@ state:
       delay: { type: integer }
       count: { type: integer }
       gate: { type: string }
-  default: { delay: 40, count: 0 }
+  default: { delay: ${delay}, count: 0 }`;
+
+/** Five steps that each wait in a workspace module (STEPS_MODULE), so a test can act mid-run. */
+export const slowFlow = (name: string, delay = 40) => `schema: crewai.flow/v1
+name: ${name}
+${tickState(delay)}
 methods:
   one:
     start: true
@@ -130,9 +137,10 @@ methods:
     listen: four
     do: { ref: ./steps.mjs:tick }
 `;
+export const SLOW_FLOW = slowFlow("SlowFlow");
 
 /**
- * The workspace module SLOW_FLOW uses. With a \`gate\` file in the state, every step after the first
+ * The workspace module SLOW_FLOW uses (steps.mjs). With a \`gate\` file in the state, every step after the first
  * waits until that file exists: a test holds a run mid-way on progress, not on time.
  */
 export const STEPS_MODULE = `import { existsSync, writeFileSync } from "node:fs";
@@ -209,4 +217,23 @@ methods:
         backstory: Helps.
         input: hello
         tools: [${JSON.stringify(ref)}]
+`;
+
+/** `prepare` (an expression), then `ask`: one agent call, which a test's fake model endpoint may leave unanswered. */
+export const hungModelFlow = (name: string) => `schema: crewai.flow/v1
+name: ${name}
+methods:
+  prepare:
+    start: true
+    do: { call: expression, expr: "'ready'" }
+  ask:
+    listen: prepare
+    do:
+      call: agent
+      with:
+        role: Writer
+        goal: Write a short note.
+        backstory: Writes short notes.
+        llm: { model: gpt-4o-mini }
+        input: "Say something"
 `;

@@ -1,7 +1,7 @@
 // A real server on an ephemeral port with its own temp data dir (SQLite file) and workspace, and a
 // real tRPC client over HTTP: httpBatchLink for queries and mutations, httpSubscriptionLink (SSE,
 // EventSource from `eventsource` v4) for subscriptions.
-import { mkdirSync, mkdtempSync, rmSync } from "node:fs";
+import { mkdirSync, mkdtempSync, rmSync, writeFileSync } from "node:fs";
 import type { AddressInfo } from "node:net";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
@@ -10,8 +10,10 @@ import { type TRPCClient, createTRPCClient, httpBatchLink, httpSubscriptionLink,
 import { EventSource } from "eventsource";
 import type { FastifyInstance } from "fastify";
 import { type AppRouter, type ServerConfig, TRPC_MAX_BATCH_SIZE, createServer } from "../../src/app";
+import { STEPS_MODULE } from "./fixtures";
 
 export type Client = TRPCClient<AppRouter>;
+export { type Collected, collect } from "./events";
 
 export interface TestServer {
   app: FastifyInstance;
@@ -66,55 +68,17 @@ export function removeDir(dir: string): void {
   rmSync(dir, { recursive: true, force: true });
 }
 
-export interface Collected {
-  events: FlowEvent[];
-  /** The id of each message (the seq of its last event). */
-  ids: string[];
-  error: unknown;
-  completed: boolean;
+/** A server whose workspace has STEPS_MODULE as steps.mjs, for flows whose steps wait there (SLOW_FLOW). */
+export async function startServerWithSteps(config: Partial<ServerConfig> = {}): Promise<TestServer> {
+  const server = await startServer(config);
+  writeFileSync(join(server.workspace, "steps.mjs"), STEPS_MODULE);
+  return server;
 }
 
-/**
- * Subscribes to a run's events until the subscription completes (the run's job ended), `stopAfter`
- * events arrived (then unsubscribes after that message, like a dropped client), or `timeoutMs` passed.
- */
-export function collect(
-  client: Client,
-  runId: string,
-  options: { lastEventId?: string; stopAfter?: number; timeoutMs?: number; onEvents?: (events: readonly FlowEvent[]) => void } = {},
-): Promise<Collected> {
-  return new Promise((resolve) => {
-    const out: Collected = { events: [], ids: [], error: null, completed: false };
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      subscription.unsubscribe();
-      resolve(out);
-    };
-    const timer = setTimeout(finish, options.timeoutMs ?? 300_000);
-    const subscription = client.events.run.subscribe(
-      { runId, ...(options.lastEventId ? { lastEventId: options.lastEventId } : {}) },
-      {
-        onData(message) {
-          // A message is a batch of events; its id is the seq of its last event.
-          out.events.push(...message.data.events);
-          out.ids.push(message.id);
-          options.onEvents?.(message.data.events);
-          if (options.stopAfter !== undefined && out.events.length >= options.stopAfter) finish();
-        },
-        onError(err) {
-          out.error = err;
-          finish();
-        },
-        onComplete() {
-          out.completed = true;
-          finish();
-        },
-      },
-    );
-  });
+/** Closes a server from startServer and removes its folder; nothing when it never started. */
+export async function closeServer(server: TestServer | undefined): Promise<void> {
+  await server?.close();
+  if (server) removeDir(server.root);
 }
 
 /** Polls runs.get until the run leaves queued/running. */

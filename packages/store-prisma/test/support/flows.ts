@@ -4,6 +4,7 @@
 // tests/host-stores; these tests need only what the store itself does with a run.
 import { type FlowBuilder, type FlowHandle, Flow, defineFlow, sha256 } from "@crewflow/runtime";
 import type { PrismaRunStore } from "../../src";
+import { newRunRecord } from "../../src/test-databases";
 
 export interface Driven {
   status: "completed" | "failed";
@@ -31,21 +32,7 @@ export async function drive(
     journal: { commit: (runId, events) => store.commit(runId, events) },
   });
   await store.createRun(
-    {
-      runId: flow.runId,
-      flowName: definition.name,
-      definitionPath: null,
-      definitionHash: sha256(text),
-      status: "running",
-      inputs: (options.inputs ?? null) as never,
-      stateId: String(flow.state.id ?? "") || null,
-      startedAt: new Date().toISOString(),
-      endedAt: null,
-      parentRunId: null,
-      parentSeq: null,
-      output: null,
-      error: null,
-    },
+    { ...newRunRecord(flow.runId, definition.name, sha256(text)), inputs: (options.inputs ?? null) as never, stateId: String(flow.state.id ?? "") || null },
     { definition: text },
   );
   options.onRunCreated?.(flow.runId);

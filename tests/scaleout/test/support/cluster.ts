@@ -6,11 +6,12 @@ import { mkdirSync, mkdtempSync, writeFileSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { dirname, join, resolve } from "node:path";
 import { fileURLToPath } from "node:url";
-import type { FlowEvent } from "@crewflow/runtime";
 import type { AppRouter } from "@crewflow/server";
 import { type TRPCClient, createTRPCClient, httpBatchLink, httpSubscriptionLink, splitLink } from "@trpc/client";
 import { EventSource } from "eventsource";
 import pg from "pg";
+// The server's test flows and steps module, by path: this suite runs the same server.
+import { STEPS_MODULE, slowFlow } from "../../../../apps/server/test/support/fixtures";
 import { waitForOutput } from "./services";
 
 const HERE = dirname(fileURLToPath(import.meta.url));
@@ -47,41 +48,8 @@ export function makeClient(url: string): Client {
   });
 }
 
-/** Five steps that each wait `state.delay` ms in a workspace module: a run a test can act in the middle of. */
-export const SLOW_FLOW = (name: string) => `schema: crewai.flow/v1
-name: ${name}
-state:
-  type: json_schema
-  json_schema:
-    type: object
-    properties:
-      delay: { type: integer }
-      count: { type: integer }
-  default: { delay: 300, count: 0 }
-methods:
-  one:
-    start: true
-    do: { ref: ./steps.mjs:tick }
-  two:
-    listen: one
-    do: { ref: ./steps.mjs:tick }
-  three:
-    listen: two
-    do: { ref: ./steps.mjs:tick }
-  four:
-    listen: three
-    do: { ref: ./steps.mjs:tick }
-  five:
-    listen: four
-    do: { ref: ./steps.mjs:tick }
-`;
-
-const STEPS_MODULE = `export async function tick(flow) {
-  await new Promise((resolve) => setTimeout(resolve, flow.state.delay ?? 300));
-  flow.state.count = (flow.state.count ?? 0) + 1;
-  return flow.state.count;
-}
-`;
+/** Five steps that each wait `state.delay` ms (300) in a workspace module: a run a test can act in the middle of. */
+export const SLOW_FLOW = (name: string) => slowFlow(name, 300);
 
 /** Three expression steps: the bulk runs. */
 export const QUICK_FLOW = (name: string) => `schema: crewai.flow/v1
@@ -99,35 +67,6 @@ methods:
   publish:
     listen: edit
     do: { call: expression, expr: "'published ' + outputs.edit" }
-`;
-
-/** A human review step (CrewAI's ReviewFlow shape). */
-export const REVIEW_FLOW = (name: string) => `schema: crewai.flow/v1
-name: ${name}
-state:
-  type: dict
-  default:
-    topic: agents
-methods:
-  draft:
-    start: true
-    do:
-      call: expression
-      expr: "'A post about ' + state.topic"
-    human_feedback:
-      message: "Review the draft:"
-      emit: [approved, rejected]
-      default_outcome: rejected
-  publish:
-    listen: approved
-    do:
-      call: expression
-      expr: "'published: ' + outputs.draft"
-  discard:
-    listen: rejected
-    do:
-      call: expression
-      expr: "'discarded'"
 `;
 
 export class Cluster {
@@ -268,46 +207,4 @@ export class Cluster {
     }
     return out;
   }
-}
-
-export interface Collected {
-  events: FlowEvent[];
-  ids: string[];
-  error: unknown;
-  completed: boolean;
-}
-
-/** Subscribes to a run's events until the subscription completes, `stopAfter` events arrived, or `ms` passed. */
-export function collect(client: Client, runId: string, options: { lastEventId?: string; stopAfter?: number; ms?: number } = {}): Promise<Collected> {
-  return new Promise((resolve) => {
-    const out: Collected = { events: [], ids: [], error: null, completed: false };
-    let finished = false;
-    const finish = () => {
-      if (finished) return;
-      finished = true;
-      clearTimeout(timer);
-      subscription.unsubscribe();
-      resolve(out);
-    };
-    const timer = setTimeout(finish, options.ms ?? 300_000);
-    const subscription = client.events.run.subscribe(
-      { runId, ...(options.lastEventId ? { lastEventId: options.lastEventId } : {}) },
-      {
-        onData(message) {
-          out.events.push(...message.data.events);
-          out.ids.push(message.id);
-          if (options.stopAfter !== undefined && out.events.length >= options.stopAfter) finish();
-        },
-        onError(err) {
-          out.error = err;
-          finish();
-        },
-        onComplete() {
-          if (finished) return; // our own unsubscribe, not the server ending the stream
-          out.completed = true;
-          finish();
-        },
-      },
-    );
-  });
 }

@@ -67,6 +67,8 @@ export class RunThreads {
   private nextId = 1;
   private closed = false;
   private readonly watchdog: NodeJS.Timeout;
+  /** Callers of `whenNoThreads` waiting for the last thread to exit. */
+  private noThreadsWaiters: (() => void)[] = [];
 
   constructor(
     private readonly settings: Omit<ThreadSettings, "heartbeat">,
@@ -81,6 +83,15 @@ export class RunThreads {
     let jobs = 0;
     for (const thread of this.threads) jobs += thread.jobs.size;
     return { threads: this.threads.size, jobs };
+  }
+
+  /**
+   * Resolves once no thread is left (at once when none is): an event to wait on, so that a caller (a
+   * test checking that an idle thread was recycled) need not poll `stats`.
+   */
+  whenNoThreads(): Promise<void> {
+    if (this.threads.size === 0) return Promise.resolve();
+    return new Promise((resolve) => this.noThreadsWaiters.push(resolve));
   }
 
   /** Executes a job on a thread; resolves when its run has ended there (never rejects). */
@@ -210,6 +221,8 @@ export class RunThreads {
         );
       } else pending.resolve(failed(pending, this.limitError(thread, pending)));
     }
+    // After the loop: a job that continues alone has started its own thread by now.
+    if (this.threads.size === 0) for (const wake of this.noThreadsWaiters.splice(0)) wake();
   }
 
   private limitError(thread: Thread, pending: Pending): ErrorInfo {
