@@ -5,10 +5,10 @@
 import { mkdtempSync, rmSync } from "node:fs";
 import { tmpdir } from "node:os";
 import { join } from "node:path";
-import type { RunRecord } from "@crewflow/runtime";
 import { afterAll, beforeAll } from "vitest";
 import { PrismaRunStore } from "./store";
 import { type TestPostgres, startTestPostgres } from "./testing";
+export { newRunRecord } from "./testing";
 
 let pg: TestPostgres | null = null;
 beforeAll(async () => {
@@ -56,19 +56,3 @@ export const DATABASES: TestDatabase[] = [SQLITE, POSTGRES];
 /** A name no other test uses (flows are keyed by name and tests share the PostgreSQL database). */
 export const unique = (name: string): string => `${name}-${Math.random().toString(36).slice(2, 10)}`;
 
-/** The record of a run with nothing done yet, as a host writes it (`createRun`) before the run's first step. */
-export const newRunRecord = (runId: string, flowName: string, definitionHash: string): RunRecord => ({
-  runId,
-  flowName,
-  definitionPath: null,
-  definitionHash,
-  status: "running",
-  inputs: null,
-  stateId: null,
-  startedAt: new Date().toISOString(),
-  endedAt: null,
-  parentRunId: null,
-  parentSeq: null,
-  output: null,
-  error: null,
-});

@@ -5,6 +5,7 @@
 // so `pnpm test` needs nothing but Node and runs every test.
 import { randomBytes } from "node:crypto";
 import pg from "pg";
+import type { RunRecord } from "@crewflow/runtime";
 
 export interface TestPostgres {
   url: string;
@@ -132,3 +133,20 @@ export async function sqliteTableDump(dataDir: string): Promise<string> {
     await store.close();
   }
 }
+
+/** The record of a run with nothing done yet, as a host writes it (`createRun`) before the run's first step. */
+export const newRunRecord = (runId: string, flowName: string, definitionHash: string): RunRecord => ({
+  runId,
+  flowName,
+  definitionPath: null,
+  definitionHash,
+  status: "running",
+  inputs: null,
+  stateId: null,
+  startedAt: new Date().toISOString(),
+  endedAt: null,
+  parentRunId: null,
+  parentSeq: null,
+  output: null,
+  error: null,
+});

@@ -13,6 +13,7 @@ import { type FlowBuilder, type FlowEvent, defineFlow, sha256 } from "@crewflow/
 import Database from "better-sqlite3";
 import { COMMIT_POINTS, newRunId, runFlow } from "@crewflow/host";
 import { PrismaRunStore } from "@crewflow/store-prisma";
+import { newRunRecord } from "@crewflow/store-prisma/testing";
 
 interface Result {
   name: string;
@@ -66,21 +67,7 @@ async function recorded(builder: FlowBuilder): Promise<{ events: FlowEvent[]; ba
 const retag = (batch: FlowEvent[], runId: string): FlowEvent[] => batch.map((e) => ({ ...e, runId }));
 
 function record(runId: string, flowName: string, text: string) {
-  return {
-    runId,
-    flowName,
-    definitionPath: null,
-    definitionHash: sha256(text),
-    status: "running" as const,
-    inputs: null,
-    stateId: null,
-    startedAt: new Date().toISOString(),
-    endedAt: null,
-    parentRunId: null,
-    parentSeq: null,
-    output: null,
-    error: null,
-  };
+  return newRunRecord(runId, flowName, sha256(text));
 }
 
 async function best(times: number, fn: () => Promise<number>): Promise<number> {
